@@ -1,0 +1,3 @@
+//! Offline Sigstore bundle verification for lockproof.
+
+#![forbid(unsafe_code)]

@@ -1,0 +1,3 @@
+//! Lockfile parsers for every major ecosystem, normalised into one entry model.
+
+#![forbid(unsafe_code)]

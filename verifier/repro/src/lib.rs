@@ -1,0 +1,3 @@
+//! Reproducible-build checker: rebuild under varied environments, compare, name the cause.
+
+#![forbid(unsafe_code)]
