@@ -13,3 +13,25 @@
 
 mod error;
 pub use error::Error;
+
+// Merkle core (helper "merkle").
+mod hash;
+mod proof;
+mod tile;
+pub mod tile_path;
+mod tile_reader;
+mod tree;
+pub use hash::{EMPTY_TREE_HASH, HASH_SIZE, Hash, node_hash, record_hash};
+pub use proof::{
+    RecordProof, TreeProof, check_record, check_tree, prove_record, prove_records, prove_tree,
+};
+pub use tile::{
+    LOCKPROOF_TILE_HEIGHT, MAX_TILE_HEIGHT, Tile, TileLevel, hash_from_tile, new_tiles,
+    read_tile_data, tile_for_index, tree_tiles,
+};
+pub use tile_path::MAX_TILE_PATH_LEN;
+pub use tile_reader::{TileHashReader, TileReader};
+pub use tree::{
+    HashReader, HashReaderFn, MAX_TREE_SIZE, Tree, split_stored_hash_index, stored_hash_count,
+    stored_hash_index, stored_hashes, stored_hashes_for_record_hash, tree_hash,
+};
