@@ -35,3 +35,18 @@ pub use tree::{
     HashReader, HashReaderFn, MAX_TREE_SIZE, Tree, split_stored_hash_index, stored_hash_count,
     stored_hash_index, stored_hashes, stored_hashes_for_record_hash, tree_hash,
 };
+
+// Signed notes, keys, checkpoints, cosignatures and records (helper "notes").
+pub mod checkpoint;
+pub mod cosignature;
+pub mod escape;
+pub mod gomodule;
+pub mod key;
+pub mod note;
+pub mod record;
+pub mod record_key;
+pub use checkpoint::{Checkpoint, format_tree_note, parse_tree_note};
+pub use key::{KeyAlgorithm, KeyId, KeyName, SignerKey, VerifierKey, generate_key};
+pub use note::{Note, Signature, SignedNote, Verifiers, open, sign};
+pub use record::{Digest, DigestAlgorithm, Record, RecordHashes, parse_record_list};
+pub use record_key::{Ecosystem, RecordKey};
