@@ -87,7 +87,11 @@ impl Digest {
         if bytes.len() != algorithm.digest_len() {
             return Err(bad(
                 "digest",
-                format!("{} needs {} bytes", algorithm.as_str(), algorithm.digest_len()),
+                format!(
+                    "{} needs {} bytes",
+                    algorithm.as_str(),
+                    algorithm.digest_len()
+                ),
             ));
         }
         Ok(Self { algorithm, bytes })

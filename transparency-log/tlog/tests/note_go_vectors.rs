@@ -2,6 +2,8 @@
 //! `fixtures/go-sumdb-vectors/*.json` (made by Go's `note.Sign` with the deterministic interop
 //! key) are reproduced byte for byte, and open with the Go verifier key.
 
+#![allow(clippy::unwrap_used, reason = "tests: a failed unwrap is a failed test")]
+
 use lockproof_tlog::checkpoint::{format_tree_note, parse_tree_note};
 use lockproof_tlog::key::{KeyName, SignerKey, VerifierKey};
 use lockproof_tlog::note::{Verifiers, open, sign};
@@ -9,7 +11,8 @@ use lockproof_tlog::{Hash, Tree};
 
 /// The interop key: `sumdbkey -name sumdb.interop.test -seed 000102…1f`
 /// (shared/interop/go-sumdb/README.md §5).
-const GO_SKEY: &str = "PRIVATE+KEY+sumdb.interop.test+e657c8f2+AQABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4f";
+const GO_SKEY: &str =
+    "PRIVATE+KEY+sumdb.interop.test+e657c8f2+AQABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4f";
 const GO_VKEY: &str = "sumdb.interop.test+e657c8f2+AQOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4";
 
 fn seed() -> [u8; 32] {
@@ -17,8 +20,12 @@ fn seed() -> [u8; 32] {
 }
 
 fn trees(file: &str) -> Vec<serde_json::Value> {
-    let path = format!("{}/../../fixtures/go-sumdb-vectors/{file}", env!("CARGO_MANIFEST_DIR"));
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let path = format!(
+        "{}/../../fixtures/go-sumdb-vectors/{file}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     json["trees"].as_array().unwrap().clone()
 }
 
@@ -27,7 +34,10 @@ fn seed_reproduces_go_key_texts() {
     let skey = SignerKey::from_seed(KeyName::new("sumdb.interop.test").unwrap(), seed());
     assert_eq!(skey.to_private_text(), GO_SKEY);
     assert_eq!(skey.verifier_key().to_string(), GO_VKEY);
-    assert_eq!(SignerKey::parse(GO_SKEY).unwrap().to_private_text(), GO_SKEY);
+    assert_eq!(
+        SignerKey::parse(GO_SKEY).unwrap().to_private_text(),
+        GO_SKEY
+    );
     assert_eq!(VerifierKey::parse(GO_VKEY).unwrap().to_string(), GO_VKEY);
 }
 
@@ -48,14 +58,25 @@ fn reproduces_every_go_signed_tree_note_byte_for_byte() {
             let size = tree["size"].as_u64().unwrap();
             let root = Hash::from_hex(tree["root"].as_str().unwrap()).unwrap();
             let text = format_tree_note(&Tree { size, hash: root });
-            assert_eq!(text, tree["note_text"].as_str().unwrap(), "{file} size {size}");
+            assert_eq!(
+                text,
+                tree["note_text"].as_str().unwrap(),
+                "{file} size {size}"
+            );
             let signed = sign(&text, &[&skey]).unwrap();
             let want = tree["signed_note"].as_str().unwrap();
-            assert_eq!(String::from_utf8(signed).unwrap(), want, "{file} size {size}");
+            assert_eq!(
+                String::from_utf8(signed).unwrap(),
+                want,
+                "{file} size {size}"
+            );
 
             let note = open(want.as_bytes(), &verifiers).unwrap();
             assert_eq!(note.text(), text);
-            assert_eq!(parse_tree_note(note.text()).unwrap(), Tree { size, hash: root });
+            assert_eq!(
+                parse_tree_note(note.text()).unwrap(),
+                Tree { size, hash: root }
+            );
             checked += 1;
         }
     }
