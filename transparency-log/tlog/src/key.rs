@@ -194,7 +194,8 @@ impl VerifierKey {
     ///
     /// # Errors
     /// [`Error::Malformed`] if the text is not exactly in the canonical format, the algorithm is
-    /// unsupported, the public key is not a valid Ed25519 point, or the key id does not match.
+    /// unsupported, the public key is not a valid Ed25519 point or is of small order, or the
+    /// key id does not match.
     pub fn parse(text: &str) -> Result<Self, Error> {
         if text.len() > MAX_KEY_TEXT_LEN {
             return Err(malformed_key("verifier key too long"));
@@ -208,8 +209,7 @@ impl VerifierKey {
         let name = KeyName::new(name)?;
         let id = KeyId::parse_hex(id)?;
         let (algorithm, material) = decode_key_material(key64)?;
-        let key = ed25519_dalek::VerifyingKey::from_bytes(&material)
-            .map_err(|_| malformed_key("invalid Ed25519 public key"))?;
+        let key = ed25519_public_key(&material)?;
         let want = KeyId::compute(&name, algorithm, &material);
         if want != id {
             return Err(malformed_key("key id does not match name and public key"));
@@ -234,14 +234,13 @@ impl VerifierKey {
     /// Builds a verifier key from its parts; the key id is computed.
     ///
     /// # Errors
-    /// [`Error::Malformed`] if `public_key` is not a valid Ed25519 point.
+    /// [`Error::Malformed`] if `public_key` is not a valid Ed25519 point or is of small order.
     pub fn from_public_key(
         name: KeyName,
         algorithm: KeyAlgorithm,
         public_key: &[u8; 32],
     ) -> Result<Self, Error> {
-        let key = ed25519_dalek::VerifyingKey::from_bytes(public_key)
-            .map_err(|_| malformed_key("invalid Ed25519 public key"))?;
+        let key = ed25519_public_key(public_key)?;
         let id = KeyId::compute(&name, algorithm, public_key);
         Ok(Self {
             name,
@@ -455,6 +454,17 @@ pub fn generate_key_with(
     let signer = SignerKey::from_seed_with(name, algorithm, seed);
     let verifier = signer.verifier_key();
     Ok((signer, verifier))
+}
+
+/// Decodes an Ed25519 public key, rejecting invalid encodings and small-order ("weak") points,
+/// which no honest key generator produces and which `verify_strict` would refuse anyway.
+fn ed25519_public_key(bytes: &[u8; 32]) -> Result<ed25519_dalek::VerifyingKey, Error> {
+    let key = ed25519_dalek::VerifyingKey::from_bytes(bytes)
+        .map_err(|_| malformed_key("invalid Ed25519 public key"))?;
+    if key.is_weak() {
+        return Err(malformed_key("small-order Ed25519 public key"));
+    }
+    Ok(key)
 }
 
 fn malformed_key(reason: &str) -> Error {
