@@ -1,1 +1,3 @@
+//! Placeholder; replaced by the criterion benchmark.
+
 fn main() {}

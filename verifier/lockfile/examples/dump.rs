@@ -13,7 +13,10 @@ fn main() {
                         e.name,
                         e.version,
                         e.artifact,
-                        e.digest.as_ref().map(ToString::to_string).unwrap_or_default(),
+                        e.digest
+                            .as_ref()
+                            .map(ToString::to_string)
+                            .unwrap_or_default(),
                         e.pin,
                         e.source
                     );

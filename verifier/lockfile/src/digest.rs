@@ -41,7 +41,7 @@ pub enum Algorithm {
 
 impl Algorithm {
     /// The digest length in bytes.
-    pub fn len(self) -> usize {
+    pub fn digest_len(self) -> usize {
         match self {
             Algorithm::Sha1 => 20,
             Algorithm::Sha256 | Algorithm::GoH1 => 32,
@@ -88,7 +88,7 @@ impl fmt::Display for Algorithm {
     }
 }
 
-/// A digest: an algorithm and exactly [`Algorithm::len`] bytes.
+/// A digest: an algorithm and exactly [`Algorithm::digest_len`] bytes.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Digest {
     algorithm: Algorithm,
@@ -99,17 +99,20 @@ impl Digest {
     /// A digest from raw bytes.
     ///
     /// # Errors
-    /// [`Error::InvalidDigest`] if `bytes` is not [`Algorithm::len`] long.
+    /// [`Error::InvalidDigest`] if `bytes` is not [`Algorithm::digest_len`] long.
     pub fn from_bytes(algorithm: Algorithm, bytes: &[u8]) -> Result<Digest, Error> {
-        if bytes.len() != algorithm.len() {
+        if bytes.len() != algorithm.digest_len() {
             return Err(Error::InvalidDigest(format!(
                 "{} digest must be {} bytes, not {}",
                 algorithm,
-                algorithm.len(),
+                algorithm.digest_len(),
                 bytes.len()
             )));
         }
-        Ok(Digest { algorithm, bytes: bytes.to_vec() })
+        Ok(Digest {
+            algorithm,
+            bytes: bytes.to_vec(),
+        })
     }
 
     /// A digest from hex (either case; written back lowercase).
@@ -117,11 +120,11 @@ impl Digest {
     /// # Errors
     /// [`Error::InvalidDigest`] on a non-hex character, an odd length or a wrong length.
     pub fn from_hex(algorithm: Algorithm, text: &str) -> Result<Digest, Error> {
-        if text.len() != algorithm.len() * 2 {
+        if text.len() != algorithm.digest_len() * 2 {
             return Err(Error::InvalidDigest(format!(
                 "{} digest must be {} hex digits, not {}",
                 algorithm,
-                algorithm.len() * 2,
+                algorithm.digest_len() * 2,
                 text.len()
             )));
         }
@@ -204,7 +207,7 @@ impl Digest {
         self.algorithm
     }
 
-    /// The raw hash bytes ([`Algorithm::len`] of them).
+    /// The raw hash bytes ([`Algorithm::digest_len`] of them).
     pub fn bytes(&self) -> &[u8] {
         &self.bytes
     }

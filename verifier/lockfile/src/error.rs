@@ -62,6 +62,11 @@ impl Error {
         key: impl Into<String>,
         problem: impl Into<String>,
     ) -> Self {
-        Error::Invalid { file: file.to_path_buf(), line, key: key.into(), problem: problem.into() }
+        Error::Invalid {
+            file: file.to_path_buf(),
+            line,
+            key: key.into(),
+            problem: problem.into(),
+        }
     }
 }

@@ -42,8 +42,15 @@ pub(crate) fn escape(token: &str) -> String {
 }
 
 enum Frame {
-    Object { pointer: String, keys: HashSet<String>, pending: Option<String> },
-    Array { pointer: String, index: usize },
+    Object {
+        pointer: String,
+        keys: HashSet<String>,
+        pending: Option<String>,
+    },
+    Array {
+        pointer: String,
+        index: usize,
+    },
 }
 
 /// Index `text`, rejecting duplicate keys.
@@ -69,12 +76,21 @@ pub(crate) fn scan(path: &Path, text: &str) -> Result<KeyLines, Error> {
                 let (s, end) = read_string(path, text, i, to_u32(line))?;
                 i = end;
                 let pos = (to_u32(line), column(start, line_start));
-                if let Some(Frame::Object { pointer, keys, pending }) = stack.last_mut()
+                if let Some(Frame::Object {
+                    pointer,
+                    keys,
+                    pending,
+                }) = stack.last_mut()
                     && pending.is_none()
                     && next_non_space(bytes, i) == Some(b':')
                 {
                     if !keys.insert(s.clone()) {
-                        return Err(Error::invalid(path, pos.0, format!("{pointer}/{s}"), "duplicate key"));
+                        return Err(Error::invalid(
+                            path,
+                            pos.0,
+                            format!("{pointer}/{s}"),
+                            "duplicate key",
+                        ));
                     }
                     let member = format!("{pointer}/{}", escape(&s));
                     out.positions.insert(member.clone(), pos);
@@ -94,15 +110,22 @@ pub(crate) fn scan(path: &Path, text: &str) -> Result<KeyLines, Error> {
                     }
                 };
                 stack.push(if b == b'{' {
-                    Frame::Object { pointer, keys: HashSet::new(), pending: None }
+                    Frame::Object {
+                        pointer,
+                        keys: HashSet::new(),
+                        pending: None,
+                    }
                 } else {
                     Frame::Array { pointer, index: 0 }
                 });
             }
-            b'}' | b']' => {
-                if stack.pop().is_none() {
-                    return Err(Error::invalid(path, to_u32(line), "(json)", "unbalanced brackets"));
-                }
+            b'}' | b']' if stack.pop().is_none() => {
+                return Err(Error::invalid(
+                    path,
+                    to_u32(line),
+                    "(json)",
+                    "unbalanced brackets",
+                ));
             }
             b',' => match stack.last_mut() {
                 Some(Frame::Object { pending, .. }) => *pending = None,
@@ -114,7 +137,12 @@ pub(crate) fn scan(path: &Path, text: &str) -> Result<KeyLines, Error> {
         i += 1;
     }
     if !stack.is_empty() {
-        return Err(Error::invalid(path, to_u32(line), "(json)", "truncated document"));
+        return Err(Error::invalid(
+            path,
+            to_u32(line),
+            "(json)",
+            "truncated document",
+        ));
     }
     Ok(out)
 }
@@ -141,8 +169,9 @@ fn read_string(path: &Path, text: &str, start: usize, line: u32) -> Result<(Stri
                 if !raw.contains('\\') {
                     return Ok((raw[1..raw.len() - 1].to_owned(), i + 1));
                 }
-                let s: String = serde_json::from_str(raw)
-                    .map_err(|e| Error::invalid(path, line, "(json)", format!("bad string: {e}")))?;
+                let s: String = serde_json::from_str(raw).map_err(|e| {
+                    Error::invalid(path, line, "(json)", format!("bad string: {e}"))
+                })?;
                 return Ok((s, i + 1));
             }
             _ => i += 1,

@@ -64,7 +64,7 @@ mod record;
 
 use std::path::Path;
 
-pub use detect::{MAX_DISCOVER_DEPTH, SKIPPED_DIRS, Format, detect, detect_by_name, discover};
+pub use detect::{Format, MAX_DISCOVER_DEPTH, SKIPPED_DIRS, detect, detect_by_name, discover};
 pub use digest::{Algorithm, Digest};
 pub use entry::{Ecosystem, Entry, Location, PinState, Source, UnpinnedReason};
 pub use error::Error;
@@ -121,7 +121,11 @@ pub fn parse_str(format: Format, path: &Path, text: &str) -> Result<Vec<Entry>, 
 
 fn check_size(path: &Path, size: u64) -> Result<(), Error> {
     if size > MAX_LOCKFILE_BYTES {
-        return Err(Error::TooLarge { file: path.into(), size, limit: MAX_LOCKFILE_BYTES });
+        return Err(Error::TooLarge {
+            file: path.into(),
+            size,
+            limit: MAX_LOCKFILE_BYTES,
+        });
     }
     Ok(())
 }
@@ -129,16 +133,25 @@ fn check_size(path: &Path, size: u64) -> Result<(), Error> {
 /// Read a file as UTF-8 text, refusing files over [`MAX_LOCKFILE_BYTES`] before reading them.
 pub(crate) fn read_capped(path: &Path) -> Result<String, Error> {
     use std::io::Read as _;
-    let io = |source| Error::Io { file: path.into(), source };
+    let io = |source| Error::Io {
+        file: path.into(),
+        source,
+    };
     let file = std::fs::File::open(path).map_err(io)?;
     let size = file.metadata().map_err(io)?.len();
     check_size(path, size)?;
     let mut bytes = Vec::new();
-    file.take(MAX_LOCKFILE_BYTES + 1).read_to_end(&mut bytes).map_err(io)?;
+    file.take(MAX_LOCKFILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
     check_size(path, bytes.len() as u64)?;
     String::from_utf8(bytes).map_err(|e| {
         let before = e.utf8_error().valid_up_to();
-        let line = e.as_bytes()[..before].iter().filter(|&&b| b == b'\n').count() + 1;
+        let line = e.as_bytes()[..before]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1;
         Error::invalid(path, lines::to_u32(line), "(file)", "not valid UTF-8")
     })
 }

@@ -54,7 +54,11 @@ impl Entry {
             eco => Some(RecordKey {
                 name: format!("{}/{}", eco.name(), self.name),
                 version: self.version.clone(),
-                artifact: if per_file { self.artifact.clone() } else { None },
+                artifact: if per_file {
+                    self.artifact.clone()
+                } else {
+                    None
+                },
             }),
         }
     }
@@ -74,11 +78,24 @@ impl Entry {
             if digest.algorithm() != Algorithm::GoH1 {
                 return None;
             }
-            let suffix = if self.artifact.as_deref() == Some("go.mod") { "/go.mod" } else { "" };
-            return Some(format!("{} {}{} {}\n", key.name, key.version, suffix, digest.to_sri()));
+            let suffix = if self.artifact.as_deref() == Some("go.mod") {
+                "/go.mod"
+            } else {
+                ""
+            };
+            return Some(format!(
+                "{} {}{} {}\n",
+                key.name,
+                key.version,
+                suffix,
+                digest.to_sri()
+            ));
         }
         let artifact = key.artifact.map(|a| format!(" {a}")).unwrap_or_default();
-        Some(format!("{} {}{} {}\n", key.name, key.version, artifact, digest))
+        Some(format!(
+            "{} {}{} {}\n",
+            key.name, key.version, artifact, digest
+        ))
     }
 }
 

@@ -38,7 +38,10 @@ struct Package {
 pub(crate) fn parse(path: &Path, text: &str) -> Result<Vec<Entry>, Error> {
     let index = LineIndex::new(text);
     let lock: Lock = super::toml_from_str(path, text, &index)?;
-    let v1_checksums = lock.metadata.keys().any(|k| k.get_ref().starts_with("checksum "));
+    let v1_checksums = lock
+        .metadata
+        .keys()
+        .any(|k| k.get_ref().starts_with("checksum "));
     if let Some(version) = &lock.version {
         let line = index.position(version.span().start).0;
         if !matches!(version.get_ref(), 3 | 4) {
@@ -46,7 +49,10 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Vec<Entry>, Error> {
                 path,
                 line,
                 "version",
-                format!("unknown Cargo.lock version {} (known: 1 to 4)", version.get_ref()),
+                format!(
+                    "unknown Cargo.lock version {} (known: 1 to 4)",
+                    version.get_ref()
+                ),
             ));
         }
         if v1_checksums {
@@ -65,7 +71,10 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Vec<Entry>, Error> {
             metadata.insert(rest.to_owned(), (key, value));
         }
     }
-    let b = Builder { file: path, ecosystem: Ecosystem::Cargo };
+    let b = Builder {
+        file: path,
+        ecosystem: Ecosystem::Cargo,
+    };
     let mut entries = Vec::with_capacity(lock.package.len());
     let mut seen = HashMap::new();
     for p in &lock.package {
@@ -74,47 +83,85 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Vec<Entry>, Error> {
         let source = match p.source.as_deref() {
             None => Source::Path,
             Some(s) => source(s).ok_or_else(|| {
-                Error::invalid(path, pos.0, format!("{name}.source"), format!("unknown source {s:?}"))
+                Error::invalid(
+                    path,
+                    pos.0,
+                    format!("{name}.source"),
+                    format!("unknown source {s:?}"),
+                )
             })?,
         };
-        let id = format!("{name} {} ({})", p.version, p.source.as_deref().unwrap_or(""));
+        let id = format!(
+            "{name} {} ({})",
+            p.version,
+            p.source.as_deref().unwrap_or("")
+        );
         if let Some(first) = seen.insert(id.clone(), pos.0) {
-            return Err(Error::invalid(path, pos.0, name, format!("duplicate package (first on line {first})")));
+            return Err(Error::invalid(
+                path,
+                pos.0,
+                name,
+                format!("duplicate package (first on line {first})"),
+            ));
         }
-        let mut checksum = p.checksum.as_ref().map(|c| (c.get_ref().as_str(), c.span().start));
+        let mut checksum = p
+            .checksum
+            .as_ref()
+            .map(|c| (c.get_ref().as_str(), c.span().start));
         if let Some((key, value)) = p.source.as_ref().and_then(|_| metadata.remove(&id)) {
             if checksum.is_some() {
-                return Err(Error::invalid(path, pos.0, name, "checksum both inline and in [metadata]"));
+                return Err(Error::invalid(
+                    path,
+                    pos.0,
+                    name,
+                    "checksum both inline and in [metadata]",
+                ));
             }
             pos = index.position(key.span().start);
-            checksum = (value.get_ref() != "<none>").then_some((value.get_ref().as_str(), value.span().start));
+            checksum = (value.get_ref() != "<none>")
+                .then_some((value.get_ref().as_str(), value.span().start));
         }
         let digest = match checksum {
             None => None,
             Some((hex, offset)) => {
                 let line = index.position(offset).0;
-                Some(Digest::from_hex(Algorithm::Sha256, hex).map_err(|e| at(path, line, &format!("{name}.checksum"), e))?)
+                Some(
+                    Digest::from_hex(Algorithm::Sha256, hex)
+                        .map_err(|e| at(path, line, &format!("{name}.checksum"), e))?,
+                )
             }
         };
         entries.push(b.entry(name, &p.version, None, digest, source, pos));
     }
     if let Some((id, (key, _))) = metadata.iter().next() {
         let line = index.position(key.span().start).0;
-        return Err(Error::invalid(path, line, "metadata", format!("checksum for {id}, which is not a [[package]]")));
+        return Err(Error::invalid(
+            path,
+            line,
+            "metadata",
+            format!("checksum for {id}, which is not a [[package]]"),
+        ));
     }
     Ok(entries)
 }
 
 fn source(s: &str) -> Option<Source> {
     if let Some(url) = s.strip_prefix("registry+") {
-        return Some(Source::Registry { url: url.to_owned() });
+        return Some(Source::Registry {
+            url: url.to_owned(),
+        });
     }
     if s.starts_with("sparse+") {
         return Some(Source::Registry { url: s.to_owned() });
     }
     if s.starts_with("git+") {
-        let Source::Git { url, commit } = git_source(s) else { return None };
-        let url = url.split_once('?').map_or(url.as_str(), |(u, _)| u).to_owned();
+        let Source::Git { url, commit } = git_source(s) else {
+            return None;
+        };
+        let url = url
+            .split_once('?')
+            .map_or(url.as_str(), |(u, _)| u)
+            .to_owned();
         return Some(Source::Git { url, commit });
     }
     None

@@ -51,8 +51,16 @@ impl GoMod {
     }
 }
 
-const SKIPPED: &[&str] =
-    &["module", "go", "toolchain", "godebug", "exclude", "retract", "tool", "ignore"];
+const SKIPPED: &[&str] = &[
+    "module",
+    "go",
+    "toolchain",
+    "godebug",
+    "exclude",
+    "retract",
+    "tool",
+    "ignore",
+];
 
 /// Parse go.mod `text`.
 pub(crate) fn parse(path: &Path, text: &str) -> Result<GoMod, Error> {
@@ -74,7 +82,9 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<GoMod, Error> {
             directive(path, line, &verb, &tokens, &mut out)?;
             continue;
         }
-        let Some((verb, rest)) = tokens.split_first() else { continue };
+        let Some((verb, rest)) = tokens.split_first() else {
+            continue;
+        };
         if rest == ["("] {
             block = Some((verb.clone(), line));
             continue;
@@ -82,7 +92,12 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<GoMod, Error> {
         directive(path, line, verb, rest, &mut out)?;
     }
     if let Some((verb, line)) = block {
-        return Err(Error::invalid(path, line, verb, "block is not closed with ')'"));
+        return Err(Error::invalid(
+            path,
+            line,
+            verb,
+            "block is not closed with ')'",
+        ));
     }
     Ok(out)
 }
@@ -97,9 +112,18 @@ fn directive(
     match verb {
         "require" => {
             let [module, version] = args else {
-                return Err(Error::invalid(path, line, "require", "want module and version"));
+                return Err(Error::invalid(
+                    path,
+                    line,
+                    "require",
+                    "want module and version",
+                ));
             };
-            out.requires.push(Require { module: module.clone(), version: version.clone(), line });
+            out.requires.push(Require {
+                module: module.clone(),
+                version: version.clone(),
+                line,
+            });
         }
         "replace" => {
             let arrow = args.iter().position(|a| a == "=>");
@@ -110,19 +134,40 @@ fn directive(
             let (module, version) = match old {
                 [m] => (m.clone(), None),
                 [m, v] => (m.clone(), Some(v.clone())),
-                _ => return Err(Error::invalid(path, line, "replace", "bad module before '=>'")),
+                _ => {
+                    return Err(Error::invalid(
+                        path,
+                        line,
+                        "replace",
+                        "bad module before '=>'",
+                    ));
+                }
             };
             let kind = match new {
                 [p] if p.starts_with("./") || p.starts_with("../") || p.starts_with('/') => {
                     Replacement::Local
                 }
                 [_, _] => Replacement::Module,
-                _ => return Err(Error::invalid(path, line, "replace", "bad target after '=>'")),
+                _ => {
+                    return Err(Error::invalid(
+                        path,
+                        line,
+                        "replace",
+                        "bad target after '=>'",
+                    ));
+                }
             };
             out.replaces.push((module, version, kind));
         }
         v if SKIPPED.contains(&v) => {}
-        other => return Err(Error::invalid(path, line, other, "unknown go.mod directive")),
+        other => {
+            return Err(Error::invalid(
+                path,
+                line,
+                other,
+                "unknown go.mod directive",
+            ));
+        }
     }
     Ok(())
 }

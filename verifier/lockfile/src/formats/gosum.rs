@@ -21,9 +21,17 @@ use crate::{Algorithm, Ecosystem, Entry, Error, Source};
 pub(crate) fn parse_files(path: &Path, text: &str) -> Result<Vec<Entry>, Error> {
     let is_mod = path.file_name().is_some_and(|n| n == "go.mod");
     let sibling = path.with_file_name(if is_mod { "go.sum" } else { "go.mod" });
-    let other = if sibling.is_file() { Some(crate::read_capped(&sibling)?) } else { None };
+    let other = if sibling.is_file() {
+        Some(crate::read_capped(&sibling)?)
+    } else {
+        None
+    };
     let (sum_path, sum_text, mod_file) = if is_mod {
-        (sibling.as_path(), other.as_deref().unwrap_or(""), Some((path, text)))
+        (
+            sibling.as_path(),
+            other.as_deref().unwrap_or(""),
+            Some((path, text)),
+        )
     } else {
         (path, text, other.as_deref().map(|t| (sibling.as_path(), t)))
     };
@@ -40,7 +48,10 @@ pub(crate) fn parse(
     text: &str,
     go_mod: Option<(&Path, &GoMod)>,
 ) -> Result<Vec<Entry>, Error> {
-    let b = Builder { file: path, ecosystem: Ecosystem::Go };
+    let b = Builder {
+        file: path,
+        ecosystem: Ecosystem::Go,
+    };
     let mut entries = Vec::new();
     let mut seen: HashMap<(String, String, &'static str), u32> = HashMap::new();
     for (i, raw) in text.split_inclusive('\n').enumerate() {
@@ -63,13 +74,28 @@ pub(crate) fn parse(
             None => (version, "zip"),
         };
         if module.is_empty() || module.chars().any(char::is_control) {
-            return Err(Error::invalid(path, line, "module", "empty or has control characters"));
+            return Err(Error::invalid(
+                path,
+                line,
+                "module",
+                "empty or has control characters",
+            ));
         }
         if !version.starts_with('v') || version.len() < 2 {
-            return Err(Error::invalid(path, line, module, format!("bad version {version:?}")));
+            return Err(Error::invalid(
+                path,
+                line,
+                module,
+                format!("bad version {version:?}"),
+            ));
         }
         if !hash.starts_with("h1:") {
-            return Err(Error::invalid(path, line, module, "hash is not an h1: hash"));
+            return Err(Error::invalid(
+                path,
+                line,
+                module,
+                "hash is not an h1: hash",
+            ));
         }
         let digest = digest_at(path, line, module, hash)?;
         debug_assert_eq!(digest.algorithm(), Algorithm::GoH1);
@@ -81,13 +107,27 @@ pub(crate) fn parse(
                 format!("duplicate go.sum line (first on line {first})"),
             ));
         }
-        let source = Source::Registry { url: GO_PROXY.to_owned() };
-        entries.push(b.entry(module, version, Some(artifact.to_owned()), Some(digest), source, (line, 1)));
+        let source = Source::Registry {
+            url: GO_PROXY.to_owned(),
+        };
+        entries.push(b.entry(
+            module,
+            version,
+            Some(artifact.to_owned()),
+            Some(digest),
+            source,
+            (line, 1),
+        ));
     }
     if let Some((mod_path, go_mod)) = go_mod {
-        let summed: HashSet<(&str, &str)> =
-            seen.keys().map(|(m, v, _)| (m.as_str(), v.as_str())).collect();
-        let mb = Builder { file: mod_path, ecosystem: Ecosystem::Go };
+        let summed: HashSet<(&str, &str)> = seen
+            .keys()
+            .map(|(m, v, _)| (m.as_str(), v.as_str()))
+            .collect();
+        let mb = Builder {
+            file: mod_path,
+            ecosystem: Ecosystem::Go,
+        };
         for req in &go_mod.requires {
             if summed.contains(&(req.module.as_str(), req.version.as_str())) {
                 continue;
@@ -95,10 +135,19 @@ pub(crate) fn parse(
             let source = match go_mod.replacement(&req.module, &req.version) {
                 Some(gomod::Replacement::Local) => Source::Path,
                 Some(gomod::Replacement::Module) => continue,
-                None => Source::Registry { url: GO_PROXY.to_owned() },
+                None => Source::Registry {
+                    url: GO_PROXY.to_owned(),
+                },
             };
             let artifact = Some("zip".to_owned());
-            entries.push(mb.entry(&req.module, &req.version, artifact, None, source, (req.line, 1)));
+            entries.push(mb.entry(
+                &req.module,
+                &req.version,
+                artifact,
+                None,
+                source,
+                (req.line, 1),
+            ));
         }
     }
     Ok(entries)

@@ -17,7 +17,9 @@ pub(crate) mod yarn_v1;
 
 use std::path::Path;
 
-use crate::{Algorithm, Digest, Ecosystem, Entry, Error, Location, PinState, Source, UnpinnedReason};
+use crate::{
+    Algorithm, Digest, Ecosystem, Entry, Error, Location, PinState, Source, UnpinnedReason,
+};
 
 /// The default npm registry, for entries whose lockfile names no URL.
 pub(crate) const NPM_REGISTRY: &str = "https://registry.npmjs.org/";
@@ -91,7 +93,11 @@ impl Builder<'_> {
             artifact,
             digest,
             source,
-            location: Location { file: self.file.to_path_buf(), line, column },
+            location: Location {
+                file: self.file.to_path_buf(),
+                line,
+                column,
+            },
             pin,
         }
     }
@@ -124,7 +130,10 @@ pub(crate) fn git_source(reference: &str) -> Source {
         None => (url, None),
     };
     let commit = fragment.filter(|f| is_commit(f)).map(str::to_owned);
-    Source::Git { url: url.to_owned(), commit }
+    Source::Git {
+        url: url.to_owned(),
+        commit,
+    }
 }
 
 /// Whether `s` is a full git object id (40 or 64 lowercase hex digits).
@@ -143,4 +152,76 @@ pub(crate) fn toml_from_str<T: serde::de::DeserializeOwned>(
         let key = "(toml)";
         Error::invalid(path, line, key, e.message().trim().to_owned())
     })
+}
+
+/// Deserialize JSON, turning a syntax or type error into an [`Error::Invalid`] at its line.
+pub(crate) fn json_from_str<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    text: &str,
+) -> Result<T, Error> {
+    serde_json::from_str(text).map_err(|e| {
+        Error::invalid(
+            path,
+            crate::lines::to_u32(e.line()),
+            "(json)",
+            e.to_string(),
+        )
+    })
+}
+
+/// Deserialize every YAML document of `text` (pnpm 11 writes two), rejecting duplicate keys
+/// and turning errors into an [`Error::Invalid`] at their line.
+pub(crate) fn yaml_documents<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    text: &str,
+) -> Result<Vec<T>, Error> {
+    let mut options = serde_saphyr::Options::default();
+    options.with_snippet = false;
+    options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::Error;
+    serde_saphyr::from_multiple_with_options(text, options).map_err(|e| {
+        let line = e.location().map_or(0, |l| yaml_line(&l));
+        let message = e.to_string();
+        let first = message.lines().next().unwrap_or("invalid YAML").to_owned();
+        Error::invalid(path, line, "(yaml)", first)
+    })
+}
+
+/// The 1-based (line, column) of a YAML location.
+pub(crate) fn yaml_position(l: &serde_saphyr::Location) -> (u32, u32) {
+    (yaml_line(l), u32::try_from(l.column()).unwrap_or(u32::MAX))
+}
+
+fn yaml_line(l: &serde_saphyr::Location) -> u32 {
+    u32::try_from(l.line()).unwrap_or(u32::MAX)
+}
+
+/// Split an npm `name@version` at the `@` that is not the scope's leading one.
+pub(crate) fn split_name_version(spec: &str) -> Option<(&str, &str)> {
+    let at = spec.get(1..)?.find('@')? + 1;
+    Some((&spec[..at], &spec[at + 1..]))
+}
+
+/// The file name at the end of a download URL, percent-decoded (`%2B` → `+`), without query or
+/// fragment.
+pub(crate) fn url_file_name(url: &str) -> Option<String> {
+    let path = url.split(['?', '#']).next()?;
+    let last = path.rsplit('/').next().filter(|s| !s.is_empty())?;
+    let mut out = Vec::with_capacity(last.len());
+    let bytes = last.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(v) = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+            && let Ok(b) = u8::from_str_radix(v, 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).ok()
 }
