@@ -182,7 +182,7 @@ pub fn parse_decimal(s: &str) -> Result<u64, Error> {
     let canonical =
         !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && (s == "0" || !s.starts_with('0'));
     if !canonical {
-        return Err(malformed("size must be canonical decimal"));
+        return Err(malformed("not a canonical decimal number"));
     }
     s.parse::<u64>()
         .map_err(|_| malformed("size does not fit in 64 bits"))

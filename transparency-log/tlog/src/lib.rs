@@ -54,3 +54,5 @@ pub use note::{
 };
 pub use record::{Digest, DigestAlgorithm, Record, RecordHashes, parse_record_list};
 pub use record_key::{Ecosystem, RecordKey};
+pub mod lookup;
+pub use lookup::{LookupResponse, format_lookup_response};

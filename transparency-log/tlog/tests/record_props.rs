@@ -9,6 +9,7 @@
 
 use lockproof_tlog::escape::{escape_case, unescape_case};
 use lockproof_tlog::gomodule::{escape_path, escape_version, unescape_path, unescape_version};
+use lockproof_tlog::lookup::LookupResponse;
 use lockproof_tlog::{Digest, Ecosystem, Record, RecordHashes, RecordKey, parse_record_list};
 use proptest::prelude::*;
 
@@ -172,6 +173,16 @@ proptest! {
         let list = format!("{a}\n{b}");
         check_record(list.as_bytes());
         check_record(&apply(list.into_bytes(), &e));
+    }
+
+    #[test]
+    fn lookup_response_parser_round_trips(index in any::<u64>(), rec in go_record(), note in "[a-z\\n]{0,20}", e in edits()) {
+        let body = format!("{index}\n{rec}\n{note}").into_bytes();
+        for b in [body.clone(), apply(body, &e)] {
+            if let Ok(r) = LookupResponse::parse_unauthenticated(&b) {
+                prop_assert_eq!(r.to_bytes(), b);
+            }
+        }
     }
 
     #[test]
