@@ -112,7 +112,7 @@ pub fn prove_tree<R: HashReader + ?Sized>(t: u64, n: u64, r: &R) -> Result<TreeP
 ///
 /// [RFC 9162 §2.1.3.2]: https://www.rfc-editor.org/rfc/rfc9162#section-2.1.3.2
 pub fn check_record(p: &RecordProof, t: u64, th: Hash, n: u64, h: Hash) -> Result<(), Error> {
-    if n >= t {
+    if n >= t || p.0.len() != inclusion_proof_len(n, t) {
         return Err(Error::InvalidProof);
     }
     let mut fnode = n;
@@ -169,6 +169,9 @@ pub fn check_tree(p: &TreeProof, t: u64, th: Hash, n: u64, h: Hash) -> Result<()
             Err(Error::InvalidProof)
         };
     }
+    if p.0.len() != consistency_proof_len(n, t) {
+        return Err(Error::InvalidProof);
+    }
     // n is a power of two: the old tree is a complete left subtree whose root the proof
     // omits, so the old root seeds the computation.
     let (seed, rest) = if n.is_power_of_two() {
@@ -211,6 +214,27 @@ pub fn check_tree(p: &TreeProof, t: u64, th: Hash, n: u64, h: Hash) -> Result<()
     } else {
         Err(Error::InvalidProof)
     }
+}
+
+/// The length of `PATH(n, D[t])` for `n < t`: the levels where the paths to leaves `n` and
+/// `t − 1` differ ("inner"), plus one left sibling per 1-bit of `n` above them ("border").
+/// Checked before any hashing, so a proof of the wrong length fails fast; the RFC 9162 loop
+/// enforces the same length again on its own.
+fn inclusion_proof_len(n: u64, t: u64) -> usize {
+    let inner = 64 - (n ^ (t - 1)).leading_zeros();
+    let border = n.checked_shr(inner).unwrap_or(0).count_ones();
+    (inner + border) as usize
+}
+
+/// The length of `PROOF(n, D[t])` for `0 < n < t`: the inclusion path of leaf `n − 1` above
+/// the level of the old tree's last complete subtree, plus that subtree's root unless it is the
+/// whole old tree (`n` a power of two).
+fn consistency_proof_len(n: u64, t: u64) -> usize {
+    let shift = n.trailing_zeros();
+    let inner = (64 - ((n - 1) ^ (t - 1)).leading_zeros()).saturating_sub(shift);
+    let border = (n - 1).checked_shr(inner + shift).unwrap_or(0).count_ones();
+    let seed = usize::from(!n.is_power_of_two());
+    seed + (inner + border) as usize
 }
 
 /// Reads the union of several plans in one call and hands each plan its hashes back in order.
