@@ -115,8 +115,9 @@ pub fn unescape_path(escaped: &str) -> Result<String, Error> {
 /// for characters here; use [`check_version`] for semantic-version validity.
 ///
 /// # Errors
-/// [`Error::Malformed`] if the version is empty, too long, or has a character outside
-/// `[A-Za-z0-9.+-~_]`.
+/// [`Error::Malformed`] if the version is empty, too long, has a character outside
+/// `[A-Za-z0-9.+-~_]`, is only dots, ends in a dot, or is a Windows reserved name (Go
+/// `checkElem` for file names).
 pub fn escape_version(version: &str) -> Result<String, Error> {
     check_version_chars(version)?;
     escape_case(version)
@@ -132,6 +133,7 @@ pub fn unescape_version(escaped: &str) -> Result<String, Error> {
     Ok(version)
 }
 
+/// Go `checkElem(version, filePath)`, restricted to the characters semantic versions use.
 fn check_version_chars(version: &str) -> Result<(), Error> {
     if version.is_empty() || version.len() > MAX_MODULE_VERSION_LEN {
         return Err(bad_version(version, "empty or too long"));
@@ -142,7 +144,25 @@ fn check_version_chars(version: &str) -> Result<(), Error> {
     {
         return Err(bad_version(version, "invalid character"));
     }
+    if version.bytes().all(|b| b == b'.') || version.ends_with('.') {
+        return Err(bad_version(version, "dots only or trailing dot"));
+    }
+    if is_windows_reserved(version) {
+        return Err(bad_version(version, "Windows reserved name"));
+    }
     Ok(())
+}
+
+/// Whether the part of `elem` before its first dot is a Windows reserved device name.
+fn is_windows_reserved(elem: &str) -> bool {
+    const BAD_WINDOWS_NAMES: [&str; 22] = [
+        "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
+        "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+    ];
+    let short = elem.split('.').next().unwrap_or_default();
+    BAD_WINDOWS_NAMES
+        .iter()
+        .any(|b| b.eq_ignore_ascii_case(short))
 }
 
 /// Go `checkElem` for module paths.
@@ -165,20 +185,13 @@ fn check_elem(path: &str, elem: &str) -> Result<(), Error> {
     {
         return Err(bad_path(path, "invalid char in path element"));
     }
-    let short = elem.split('.').next().unwrap_or_default();
-    const BAD_WINDOWS_NAMES: [&str; 22] = [
-        "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
-        "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
-    ];
-    if BAD_WINDOWS_NAMES
-        .iter()
-        .any(|b| b.eq_ignore_ascii_case(short))
-    {
+    if is_windows_reserved(elem) {
         return Err(bad_path(
             path,
             "disallowed path element (Windows reserved name)",
         ));
     }
+    let short = elem.split('.').next().unwrap_or_default();
     if let Some(tilde) = short.rfind('~')
         && tilde + 1 < short.len()
         && short[tilde + 1..].bytes().all(|b| b.is_ascii_digit())
