@@ -10,6 +10,7 @@
 //! then compute. Nothing read through a reader is trusted until it is verified.
 
 #![forbid(unsafe_code)]
+#![warn(clippy::unwrap_used)]
 
 mod error;
 pub use error::Error;

@@ -24,6 +24,7 @@
 //! [PEP 691]: https://peps.python.org/pep-0691/
 
 #![forbid(unsafe_code)]
+#![warn(clippy::unwrap_used)]
 
 mod cargo;
 mod error;

@@ -52,6 +52,7 @@
 //! files with several files per package locate each file's hash when the syntax allows.
 
 #![forbid(unsafe_code)]
+#![warn(clippy::unwrap_used)]
 
 mod detect;
 mod digest;

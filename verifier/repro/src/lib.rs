@@ -36,6 +36,7 @@ pub mod compare;
 mod copy;
 mod digest;
 mod error;
+mod expect;
 mod host;
 mod plan;
 mod report;
@@ -50,6 +51,7 @@ pub use check::{Check, MAX_RUNS, NoProgress, Progress};
 pub use copy::{EXCLUDED_DIRS, copy_tree};
 pub use digest::{HASH_BUFFER_BYTES, Sha256Digest, sha256_file, sha256_reader};
 pub use error::Error;
+pub use expect::{Expectation, ExpectationResult, check_expectations};
 pub use host::HostCapabilities;
 pub use plan::{BuildSpec, DEFAULT_SOURCE_DATE_EPOCH, NOISE_VARIABLE, Setup, Values};
 pub use report::{

@@ -42,8 +42,11 @@ impl Reply {
 /// A running server: its base URL and the request lines (path + Accept header) it saw.
 pub struct Server {
     pub base: String,
-    pub seen: Arc<Mutex<Vec<(String, Option<String>)>>>,
+    pub seen: Arc<Mutex<Vec<Seen>>>,
 }
+
+/// A request the server saw: its path and its Accept header.
+pub type Seen = (String, Option<String>);
 
 /// Serve `routes` (path → reply); unknown paths get 404. The server thread lives as long as
 /// the test process.
