@@ -1,0 +1,253 @@
+//! The HTTP faces of a log (axum): sumdb, C2SP tlog-tiles, the lockproof JSON API and ops.
+//!
+//! Routing is done by hand on the raw request path so that every path is parsed strictly
+//! (tile paths by [`lockproof_tlog::Tile::parse_path`] / [`lockproof_tlog::Tile::parse_c2sp_path`],
+//! lookup keys by [`lockproof_tlog::RecordKey::parse_lookup_path`]) and only parsed numbers
+//! ever reach storage; a non-canonical or traversal path is a 400 or 404.
+//!
+//! | Method and path | Response |
+//! |---|---|
+//! | `GET /lookup/<key>` | `<index>\n<record>\n<signed tree note>` (sumdb) |
+//! | `GET /latest` | signed sumdb tree note |
+//! | `GET /tile/8/<L>/<N>[.p/<W>]` | `W × 32` hash bytes |
+//! | `GET /tile/8/data/<N>[.p/<W>]` | records, each followed by `\n` |
+//! | `GET /sumdb/<name>/…` | the four above; `/sumdb/<name>/supported` → 200 |
+//! | `GET /checkpoint` | signed C2SP checkpoint (origin = log name) |
+//! | `GET /tile/<L>/<N>[.p/<W>]` | hash tile, byte-identical to the sumdb face |
+//! | `GET /tile/entries/<N>[.p/<W>]` | C2SP entry bundle (u16 length-prefixed records) |
+//! | `POST /lockproof/v1/add` | append (bearer token), see [`api`] |
+//! | `POST /lockproof/v1/lookups` | batched lookups with proofs, see [`api`] |
+//! | `GET /healthz`, `GET /metrics` | ops |
+
+pub mod api;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use lockproof_tlog::{RecordKey, Tile, TileLevel};
+
+use crate::{Error, Log};
+
+/// Longest request path looked at; anything longer is a 404 without parsing.
+pub const MAX_PATH_LEN: usize = 8192;
+
+const TEXT: &str = "text/plain; charset=UTF-8";
+const BINARY: &str = "application/octet-stream";
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+const NO_STORE: &str = "no-store";
+
+/// Server configuration.
+#[derive(Clone, Default)]
+pub struct ServeConfig {
+    /// The bearer token that authorises `POST /lockproof/v1/add`; `None` disables writes.
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for ServeConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServeConfig")
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// Shared state of the HTTP handlers.
+#[derive(Clone)]
+pub(crate) struct AppState {
+    pub(crate) log: Log,
+    pub(crate) token_hash: Option<[u8; 32]>,
+    pub(crate) sumdb_prefix: Arc<str>,
+}
+
+/// Builds the router for `log`.
+pub fn router(log: Log, config: ServeConfig) -> Router {
+    let token_hash = config.token.as_deref().map(api::sha256);
+    let sumdb_prefix: Arc<str> = format!("/sumdb/{}", log.name().as_str()).into();
+    let state = AppState {
+        log,
+        token_hash,
+        sumdb_prefix,
+    };
+    Router::new().fallback(dispatch).with_state(state)
+}
+
+/// Serves `log` on `listener` until `shutdown` completes.
+///
+/// # Errors
+/// [`Error::Io`] if the server fails.
+pub async fn serve(
+    log: Log,
+    listener: tokio::net::TcpListener,
+    config: ServeConfig,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), Error> {
+    axum::serve(listener, router(log, config))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(|e| Error::io("serve", "", e))
+}
+
+/// Which face a request belongs to (for metrics).
+fn face_of(path: &str) -> &'static str {
+    if path.starts_with("/lockproof/") {
+        "api"
+    } else if path == "/healthz" || path == "/metrics" {
+        "ops"
+    } else if path == "/checkpoint" || path.starts_with("/tile/entries/") {
+        "tiles"
+    } else {
+        "sumdb"
+    }
+}
+
+async fn dispatch(State(state): State<AppState>, req: Request) -> Response {
+    let path = req.uri().path().to_owned();
+    let face = face_of(&path);
+    let response = route(&state, req, &path).await;
+    state
+        .log
+        .metrics()
+        .record_request(face, response.status().as_u16());
+    response
+}
+
+async fn route(state: &AppState, req: Request, path: &str) -> Response {
+    if path.len() > MAX_PATH_LEN {
+        return text_error(StatusCode::NOT_FOUND, "path too long");
+    }
+    let method = req.method().clone();
+    if method == Method::POST {
+        return match path {
+            "/lockproof/v1/add" => api::add(state, req).await,
+            "/lockproof/v1/lookups" => api::lookups(state, req).await,
+            _ => text_error(StatusCode::NOT_FOUND, "not found"),
+        };
+    }
+    if method != Method::GET && method != Method::HEAD {
+        return text_error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
+    }
+    let mut p = path;
+    if let Some(rest) = p.strip_prefix(&*state.sumdb_prefix) {
+        if rest == "/supported" {
+            return respond(StatusCode::OK, TEXT, NO_STORE, Vec::new());
+        }
+        if rest.starts_with('/') {
+            p = rest;
+        }
+    }
+    match p {
+        "/healthz" => return respond(StatusCode::OK, TEXT, NO_STORE, b"ok\n".to_vec()),
+        "/metrics" => {
+            return respond(
+                StatusCode::OK,
+                "text/plain; version=0.0.4; charset=utf-8",
+                NO_STORE,
+                state.log.metrics().render().into_bytes(),
+            );
+        }
+        "/latest" => {
+            return respond(
+                StatusCode::OK,
+                TEXT,
+                NO_STORE,
+                state.log.checkpoint().note.clone(),
+            );
+        }
+        "/checkpoint" => {
+            let cp = state.log.checkpoint();
+            if cp.checkpoint.is_empty() {
+                return text_error(StatusCode::NOT_FOUND, "no C2SP checkpoint");
+            }
+            return respond(StatusCode::OK, TEXT, NO_STORE, cp.checkpoint.clone());
+        }
+        _ => {}
+    }
+    if let Some(key) = p.strip_prefix("/lookup/") {
+        return lookup(state, key);
+    }
+    if p.starts_with("/tile/") {
+        return tile(state, &p[1..]);
+    }
+    text_error(StatusCode::NOT_FOUND, "not found")
+}
+
+fn lookup(state: &AppState, key: &str) -> Response {
+    if let Err(e) = RecordKey::parse_lookup_path(key) {
+        return text_error(StatusCode::BAD_REQUEST, &format!("invalid lookup key: {e}"));
+    }
+    let snapshot = state.log.checkpoint();
+    match state.log.lookup_in(&snapshot, key) {
+        Ok(Some((index, record))) => {
+            let mut body = format!("{index}\n{record}\n").into_bytes();
+            body.extend_from_slice(&snapshot.note);
+            respond(StatusCode::OK, TEXT, NO_STORE, body)
+        }
+        Ok(None) => text_error(StatusCode::NOT_FOUND, "not found"),
+        Err(e) => error_response(&e),
+    }
+}
+
+fn tile(state: &AppState, path: &str) -> Response {
+    // Go sumdb form first (`tile/8/…`), then C2SP (`tile/<L>/…`); the forms never overlap
+    // because a C2SP `N` is never followed by another plain group.
+    let (tile, c2sp) = match Tile::parse_path(path) {
+        Ok(t) => (t, false),
+        Err(_) => match Tile::parse_c2sp_path(path) {
+            Ok(t) => (t, true),
+            Err(e) => {
+                return text_error(StatusCode::BAD_REQUEST, &format!("invalid tile path: {e}"));
+            }
+        },
+    };
+    let result = if c2sp && tile.level == TileLevel::Data {
+        state.log.read_entries(tile)
+    } else {
+        state.log.read_tile(tile)
+    };
+    match result {
+        Ok(data) => {
+            let kind = if tile.level == TileLevel::Data && !c2sp {
+                TEXT
+            } else {
+                BINARY
+            };
+            respond(StatusCode::OK, kind, IMMUTABLE, data)
+        }
+        Err(e) => error_response(&e),
+    }
+}
+
+pub(crate) fn respond(
+    status: StatusCode,
+    content_type: &'static str,
+    cache: &'static str,
+    body: Vec<u8>,
+) -> Response {
+    let mut r = (status, Body::from(body)).into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    r
+}
+
+pub(crate) fn text_error(status: StatusCode, msg: &str) -> Response {
+    respond(status, TEXT, NO_STORE, format!("{msg}\n").into_bytes())
+}
+
+/// Maps a library error to a plain-text HTTP error (never echoing internal paths for 5xx).
+fn error_response(e: &Error) -> Response {
+    match e {
+        Error::NotFound(m) => text_error(StatusCode::NOT_FOUND, &format!("not found: {m}")),
+        Error::BadRequest(m) => text_error(StatusCode::BAD_REQUEST, m),
+        Error::Stopped(_) => text_error(StatusCode::SERVICE_UNAVAILABLE, "log unavailable"),
+        _ => text_error(StatusCode::INTERNAL_SERVER_ERROR, "internal error"),
+    }
+}

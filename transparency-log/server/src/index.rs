@@ -1,0 +1,155 @@
+//! The key → leaf-index index, in an embedded [redb] database (`index.redb`).
+//!
+//! Why redb: it is pure Rust (no C toolchain or bundled SQLite to audit), ACID with
+//! copy-on-write B-trees, has exactly the single-writer / many-concurrent-readers model of a log
+//! with one sequencer, and readers never block the writer. The index is a cache of the data
+//! tiles: it is committed *after* the checkpoint that covers it and records the tree size it
+//! covers (`indexed_size`), so batches commit it without `fsync` ([`redb::Durability::None`]) and
+//! recovery re-indexes the records between `indexed_size` and the checkpoint size from the
+//! durable data tiles. A crash can therefore lose index work but never an acknowledged record.
+
+use std::path::{Path, PathBuf};
+
+use redb::{Database, Durability, ReadOnlyDatabase, ReadableDatabase, TableDefinition};
+
+use crate::Error;
+
+const KEYS: TableDefinition<&str, u64> = TableDefinition::new("keys");
+const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+const INDEXED_SIZE: &str = "indexed_size";
+
+enum Db {
+    ReadWrite(Database),
+    ReadOnly(ReadOnlyDatabase),
+}
+
+/// The key → leaf-index map of one log.
+pub(crate) struct Index {
+    db: Db,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Index {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Index")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Index {
+    /// Opens (creating if missing) the index for writing.
+    pub(crate) fn open(path: &Path) -> Result<Self, Error> {
+        let db = Database::create(path).map_err(|e| err(path, e))?;
+        let idx = Index {
+            db: Db::ReadWrite(db),
+            path: path.to_path_buf(),
+        };
+        // Make sure the tables exist so readers never see "table does not exist".
+        idx.write(&[], None, true)?;
+        Ok(idx)
+    }
+
+    /// Opens an existing index read-only (for in-process verification of a local log).
+    pub(crate) fn open_read_only(path: &Path) -> Result<Self, Error> {
+        let db = ReadOnlyDatabase::open(path).map_err(|e| err(path, e))?;
+        Ok(Index {
+            db: Db::ReadOnly(db),
+            path: path.to_path_buf(),
+        })
+    }
+
+    fn begin_read(&self) -> Result<redb::ReadTransaction, Error> {
+        match &self.db {
+            Db::ReadWrite(db) => db.begin_read(),
+            Db::ReadOnly(db) => db.begin_read(),
+        }
+        .map_err(|e| err(&self.path, e))
+    }
+
+    /// The leaf index stored for `key`, if any.
+    pub(crate) fn get(&self, key: &str) -> Result<Option<u64>, Error> {
+        let txn = self.begin_read()?;
+        let table = txn.open_table(KEYS).map_err(|e| err(&self.path, e))?;
+        let v = table.get(key).map_err(|e| err(&self.path, e))?;
+        Ok(v.map(|g| g.value()))
+    }
+
+    /// The tree size the index covers (records `0..indexed_size` are indexed).
+    pub(crate) fn indexed_size(&self) -> Result<u64, Error> {
+        let txn = self.begin_read()?;
+        let table = txn.open_table(META).map_err(|e| err(&self.path, e))?;
+        let v = table.get(INDEXED_SIZE).map_err(|e| err(&self.path, e))?;
+        Ok(v.map_or(0, |g| g.value()))
+    }
+
+    /// Inserts `entries` and sets `indexed_size` in one transaction. With `durable == false`
+    /// the commit is not fsynced (see the module docs for why that is safe).
+    pub(crate) fn write(
+        &self,
+        entries: &[(String, u64)],
+        indexed_size: Option<u64>,
+        durable: bool,
+    ) -> Result<(), Error> {
+        let Db::ReadWrite(db) = &self.db else {
+            return Err(Error::Index {
+                path: self.path.clone(),
+                message: "opened read-only".into(),
+            });
+        };
+        let mut txn = db.begin_write().map_err(|e| err(&self.path, e))?;
+        txn.set_durability(if durable {
+            Durability::Immediate
+        } else {
+            Durability::None
+        })
+        .map_err(|e| err(&self.path, e))?;
+        {
+            let mut keys = txn.open_table(KEYS).map_err(|e| err(&self.path, e))?;
+            for (k, i) in entries {
+                keys.insert(k.as_str(), *i)
+                    .map_err(|e| err(&self.path, e))?;
+            }
+            let mut meta = txn.open_table(META).map_err(|e| err(&self.path, e))?;
+            if let Some(size) = indexed_size {
+                meta.insert(INDEXED_SIZE, size)
+                    .map_err(|e| err(&self.path, e))?;
+            }
+        }
+        txn.commit().map_err(|e| err(&self.path, e))
+    }
+
+    /// Number of keys in the index.
+    pub(crate) fn len(&self) -> Result<u64, Error> {
+        use redb::ReadableTableMetadata as _;
+        let txn = self.begin_read()?;
+        let table = txn.open_table(KEYS).map_err(|e| err(&self.path, e))?;
+        table.len().map_err(|e| err(&self.path, e))
+    }
+}
+
+fn err(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::Index {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stores_keys_and_indexed_size() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("index.redb");
+        let idx = Index::open(&p).expect("open");
+        assert_eq!(idx.indexed_size().expect("size"), 0);
+        idx.write(&[("a@v1".into(), 0), ("b@v1".into(), 1)], Some(2), false)
+            .expect("write");
+        assert_eq!(idx.get("b@v1").expect("get"), Some(1));
+        assert_eq!(idx.get("c@v1").expect("get"), None);
+        assert_eq!(idx.indexed_size().expect("size"), 2);
+        assert_eq!(idx.len().expect("len"), 2);
+    }
+}

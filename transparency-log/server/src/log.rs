@@ -1,0 +1,767 @@
+//! The [`Log`] handle: create, open (with crash recovery), read and append.
+
+use std::collections::HashMap;
+use std::fs::{self, OpenOptions};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+use lockproof_tlog::{
+    Checkpoint, EMPTY_TREE_HASH, KeyName, Record, RecordKey, RecordProof, SignerKey, Tile,
+    TileLevel, Tree, TreeProof, VerifierKey, Verifiers, format_tree_note, parse_tree_note,
+    prove_records, prove_tree,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::dir::{DirStorage, ensure_dir, write_file_atomic};
+use crate::edge::{Edge, StorageHashReader, read_exact_tile, split_data_tile, tile_width_at};
+use crate::index::Index;
+use crate::metrics::Metrics;
+use crate::sequencer::{self, Job, Writer};
+use crate::storage::{MAX_LEVEL, Storage, TILE_HEIGHT, TILE_WIDTH, TileId};
+use crate::{Error, MAX_BATCH_RECORDS};
+
+const CONFIG_FILE: &str = "config.json";
+const SIGNER_FILE: &str = "signer.key";
+const INDEX_FILE: &str = "index.redb";
+const LOCK_FILE: &str = "lock";
+/// Identifies the directory layout version in `config.json`.
+const FORMAT: &str = "lockproof-log-v1";
+
+/// `config.json`: what a log is, written once by [`Log::init`].
+#[derive(Debug, Serialize, Deserialize)]
+struct Config {
+    format: String,
+    name: String,
+    vkey: String,
+}
+
+/// A published (signed and durable) checkpoint of the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    /// Tree size and root hash.
+    pub tree: Tree,
+    /// The signed sumdb tree note (`go.sum database tree\n<N>\n<root>\n` + signature), as served
+    /// at `/latest` and inside every `/lookup`.
+    pub note: Vec<u8>,
+    /// The signed C2SP checkpoint (origin = the log's name), as served at `/checkpoint`.
+    pub checkpoint: Vec<u8>,
+}
+
+/// What happened to one record of an [`Log::add`] call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddStatus {
+    /// Newly appended at this index.
+    Added(u64),
+    /// The identical record was already logged at this index (a no-op).
+    Exists(u64),
+}
+
+impl AddStatus {
+    /// The record's leaf index either way.
+    #[must_use]
+    pub fn index(self) -> u64 {
+        match self {
+            AddStatus::Added(i) | AddStatus::Exists(i) => i,
+        }
+    }
+}
+
+/// The answer to an [`Log::add`] call, given only once a checkpoint covering every record is
+/// durable and published.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddOutcome {
+    /// The size of the published checkpoint that covers the records.
+    pub size: u64,
+    /// One status per input record, in input order.
+    pub results: Vec<AddStatus>,
+}
+
+/// Summary of a log for `lockproof log status`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    /// The log directory.
+    pub dir: PathBuf,
+    /// The verifier key (`<name>+<id>+<key>`).
+    pub vkey: String,
+    /// Latest published tree.
+    pub tree: Tree,
+    /// Keys in the index.
+    pub indexed_keys: u64,
+}
+
+/// Everything readers and the sequencer share.
+pub(crate) struct Shared {
+    pub(crate) dir: PathBuf,
+    pub(crate) name: KeyName,
+    pub(crate) vkey: VerifierKey,
+    pub(crate) storage: Arc<dyn Storage>,
+    pub(crate) index: Index,
+    pub(crate) published: RwLock<Arc<Published>>,
+    /// Records of index entries a read-only handle found missing from the index.
+    pub(crate) extra_keys: HashMap<String, u64>,
+    pub(crate) metrics: Metrics,
+}
+
+/// A log stored in a local directory, opened in-process.
+///
+/// Cloning is cheap and shares the same log. A handle from [`Log::open`] owns the log's lock and
+/// its sequencer thread (stopped when the last clone is dropped); one from
+/// [`Log::open_read_only`] can only read.
+///
+/// # Example
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use lockproof_log::Log;
+/// let dir = tempfile::tempdir()?;
+/// let vkey = Log::init(dir.path(), "log.example.com", None)?;
+/// let log = Log::open(dir.path())?;
+/// let rec = lockproof_tlog::Record::parse(b"cargo/serde 1.0.0 sha256:0000000000000000000000000000000000000000000000000000000000000000\n")?;
+/// let outcome = log.add(vec![rec.clone()])?;
+/// assert_eq!(outcome.size, 1);
+/// let (index, text) = log.lookup(rec.key())?.expect("logged");
+/// assert_eq!((index, text.as_str()), (0, rec.text()));
+/// assert!(vkey.to_string().starts_with("log.example.com+"));
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Log {
+    pub(crate) shared: Arc<Shared>,
+    writer: Option<Arc<Writer>>,
+}
+
+impl std::fmt::Debug for Log {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Log")
+            .field("dir", &self.shared.dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Log {
+    /// Creates a new, empty log in `dir` (which must not exist or be empty) named `name`,
+    /// signing with `signer` (a fresh Ed25519 key if `None`), and publishes the size-0
+    /// checkpoint. Returns the verifier key clients need.
+    ///
+    /// # Errors
+    /// [`Error::Directory`] if `dir` is not empty or the key's name differs from `name`;
+    /// [`Error::Tlog`] for an invalid name; [`Error::Io`].
+    pub fn init(dir: &Path, name: &str, signer: Option<SignerKey>) -> Result<VerifierKey, Error> {
+        let name = KeyName::new(name)?;
+        let signer = match signer {
+            Some(s) => s,
+            None => lockproof_tlog::generate_key(name.clone())?.0,
+        };
+        if signer.name() != &name {
+            return Err(Error::Directory {
+                path: dir.to_path_buf(),
+                reason: format!(
+                    "the signer key is named {:?}, not {:?}",
+                    signer.name().as_str(),
+                    name.as_str()
+                ),
+            });
+        }
+        if dir.exists() {
+            let mut entries = fs::read_dir(dir).map_err(|e| Error::io("list", dir, e))?;
+            if entries.next().is_some() {
+                return Err(Error::Directory {
+                    path: dir.to_path_buf(),
+                    reason: "already exists and is not empty; refusing to create a log there"
+                        .into(),
+                });
+            }
+        }
+        ensure_dir(dir)?;
+        let vkey = signer.verifier_key();
+        let key_path = dir.join(SIGNER_FILE);
+        write_file_atomic(
+            &key_path,
+            format!("{}\n", signer.to_private_text()).as_bytes(),
+        )?;
+        restrict_permissions(&key_path)?;
+        let config = Config {
+            format: FORMAT.into(),
+            name: name.as_str().into(),
+            vkey: vkey.to_string(),
+        };
+        let json = serde_json::to_vec_pretty(&config)
+            .map_err(|e| Error::Corrupt(format!("serialising config: {e}")))?;
+        let storage = DirStorage::open(dir)?;
+        Index::open(&dir.join(INDEX_FILE))?;
+        let published = sign_tree(
+            &signer,
+            Tree {
+                size: 0,
+                hash: EMPTY_TREE_HASH,
+            },
+        )?;
+        storage.write_checkpoint(&published.note)?;
+        // config.json last: a directory without it is not a log, so a crash during init leaves
+        // something `init` can be retried on after removing it.
+        write_file_atomic(&dir.join(CONFIG_FILE), &json)?;
+        Ok(vkey)
+    }
+
+    /// Opens the log in `dir` for reading and appending: takes its lock (one writer per log),
+    /// recovers from any crash (see below) and starts the sequencer.
+    ///
+    /// Recovery: the durable checkpoint is the truth. Tiles beyond it (from a batch that was
+    /// never acknowledged) are deleted, the in-memory edge is reloaded and its root checked
+    /// against the checkpoint, and index entries missing for records below the checkpoint size
+    /// are rebuilt from the data tiles.
+    ///
+    /// # Errors
+    /// [`Error::Directory`] if `dir` is not a log or another process holds it;
+    /// [`Error::Corrupt`] if the stored tiles do not match the signed checkpoint; [`Error::Io`].
+    pub fn open(dir: &Path) -> Result<Log, Error> {
+        let (config, vkey) = read_config(dir)?;
+        let lock_path = dir.join(LOCK_FILE);
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| Error::io("open", &lock_path, e))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => {
+                return Err(Error::Directory {
+                    path: dir.to_path_buf(),
+                    reason: "in use by another lockproof process (a running `log serve`?)".into(),
+                });
+            }
+            Err(fs::TryLockError::Error(e)) => return Err(Error::io("lock", &lock_path, e)),
+        }
+        let signer_path = dir.join(SIGNER_FILE);
+        let signer_text = fs::read(&signer_path).map_err(|e| Error::io("read", &signer_path, e))?;
+        let signer = SignerKey::parse_file(&signer_text)?;
+        if signer.verifier_key() != vkey {
+            return Err(Error::Directory {
+                path: dir.to_path_buf(),
+                reason: format!("{SIGNER_FILE} does not match the verifier key in {CONFIG_FILE}"),
+            });
+        }
+        let storage: Arc<dyn Storage> = Arc::new(DirStorage::open(dir)?);
+        let index = Index::open(&dir.join(INDEX_FILE))?;
+        let published = read_published(storage.as_ref(), &vkey, &config, Some(&signer))?;
+        let size = published.tree.size;
+        remove_tiles_beyond(storage.as_ref(), size)?;
+        let edge = Edge::load(storage.as_ref(), size)?;
+        if edge.tree_hash()? != published.tree.hash {
+            return Err(Error::Corrupt(format!(
+                "the stored tiles do not hash to the signed checkpoint root at size {size}"
+            )));
+        }
+        let shared = Arc::new(Shared {
+            dir: dir.to_path_buf(),
+            name: vkey.name().clone(),
+            vkey,
+            storage,
+            index,
+            published: RwLock::new(Arc::new(published)),
+            extra_keys: HashMap::new(),
+            metrics: Metrics::default(),
+        });
+        catch_up_index(&shared, size)?;
+        shared.metrics.set_size(size);
+        let writer = sequencer::start(Arc::clone(&shared), signer, edge, lock)?;
+        Ok(Log {
+            shared,
+            writer: Some(Arc::new(writer)),
+        })
+    }
+
+    /// Opens the log in `dir` for reading only (no lock, no recovery, no sequencer), e.g. for
+    /// `lockproof verify --log "<vkey> /dir"`. Records the index has not caught up with are
+    /// found by scanning the data tiles.
+    ///
+    /// # Errors
+    /// [`Error::Directory`] if `dir` is not a log; [`Error::Index`] if the index is held open
+    /// for writing by a running server; [`Error::Corrupt`]; [`Error::Io`].
+    pub fn open_read_only(dir: &Path) -> Result<Log, Error> {
+        let (config, vkey) = read_config(dir)?;
+        let storage: Arc<dyn Storage> = Arc::new(ReadOnlyDir(DirStorage::at(dir)));
+        let index = Index::open_read_only(&dir.join(INDEX_FILE))?;
+        let published = read_published(storage.as_ref(), &vkey, &config, None)?;
+        let size = published.tree.size;
+        let mut extra_keys = HashMap::new();
+        let from = index.indexed_size()?.min(size);
+        for (i, rec) in read_records(storage.as_ref(), size, from, size)? {
+            extra_keys.insert(rec.key().lookup_path(), i);
+        }
+        let shared = Arc::new(Shared {
+            dir: dir.to_path_buf(),
+            name: vkey.name().clone(),
+            vkey,
+            storage,
+            index,
+            published: RwLock::new(Arc::new(published)),
+            extra_keys,
+            metrics: Metrics::default(),
+        });
+        shared.metrics.set_size(size);
+        Ok(Log {
+            shared,
+            writer: None,
+        })
+    }
+
+    /// The log's name (its key name and C2SP origin).
+    #[must_use]
+    pub fn name(&self) -> &KeyName {
+        &self.shared.name
+    }
+
+    /// The verifier key clients use for this log.
+    #[must_use]
+    pub fn verifier_key(&self) -> &VerifierKey {
+        &self.shared.vkey
+    }
+
+    /// The latest published checkpoint (a snapshot; later appends publish new ones).
+    #[must_use]
+    pub fn checkpoint(&self) -> Arc<Published> {
+        match self.shared.published.read() {
+            Ok(p) => Arc::clone(&p),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// The server's metrics.
+    #[must_use]
+    pub fn metrics(&self) -> &Metrics {
+        &self.shared.metrics
+    }
+
+    /// Looks up the record for `key` in the latest checkpoint: its index and text.
+    ///
+    /// # Errors
+    /// [`Error::Index`], [`Error::Io`], [`Error::Corrupt`].
+    pub fn lookup(&self, key: &RecordKey) -> Result<Option<(u64, String)>, Error> {
+        let snapshot = self.checkpoint();
+        self.lookup_in(&snapshot, &key.lookup_path())
+    }
+
+    /// Looks up a lookup path component (`<escaped name>@<escaped version>[/<artifact>]`) in the
+    /// tree of `snapshot`.
+    pub(crate) fn lookup_in(
+        &self,
+        snapshot: &Published,
+        lookup_path: &str,
+    ) -> Result<Option<(u64, String)>, Error> {
+        let index = match self.shared.index.get(lookup_path)? {
+            Some(i) => Some(i),
+            None => self.shared.extra_keys.get(lookup_path).copied(),
+        };
+        let Some(index) = index else { return Ok(None) };
+        // The index may be ahead of `snapshot` (a batch being published right now).
+        if index >= snapshot.tree.size {
+            return Ok(None);
+        }
+        let text = self.record_at(snapshot.tree.size, index)?;
+        Ok(Some((index, text)))
+    }
+
+    /// The text of record `index` in a tree of `size` records.
+    pub(crate) fn record_at(&self, size: u64, index: u64) -> Result<String, Error> {
+        read_record(self.shared.storage.as_ref(), size, index)
+    }
+
+    /// Reads a tile of the latest checkpoint's tree: hash tiles as `W × 32` bytes, data tiles
+    /// in the sumdb format (each record followed by `\n`). Any width up to the one the tree
+    /// implies is served (by truncation), so every size ever signed stays servable.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] if the tile is not (wholly) inside the tree; [`Error::BadRequest`]
+    /// if its height is not 8; [`Error::Io`], [`Error::Corrupt`].
+    pub fn read_tile(&self, tile: Tile) -> Result<Vec<u8>, Error> {
+        let size = self.checkpoint().tree.size;
+        if tile.height != TILE_HEIGHT {
+            return Err(Error::BadRequest(format!(
+                "tile height {} (this log uses 8)",
+                tile.height
+            )));
+        }
+        if matches!(tile.level, TileLevel::Hash(l) if l > MAX_LEVEL) {
+            return Err(Error::NotFound(tile.path()));
+        }
+        let available = tile_width_at(size, tile.level, tile.n);
+        if tile.width == 0 || tile.width > available {
+            return Err(Error::NotFound(format!(
+                "{} is beyond tree size {size}",
+                tile.path()
+            )));
+        }
+        let id = TileId {
+            level: tile.level,
+            index: tile.n,
+        };
+        read_exact_tile(self.shared.storage.as_ref(), id, tile.width)
+    }
+
+    /// Reads a C2SP entry bundle (`tile/entries/…`): each record as a big-endian `u16` length
+    /// followed by the record bytes.
+    ///
+    /// # Errors
+    /// As [`Log::read_tile`].
+    pub fn read_entries(&self, tile: Tile) -> Result<Vec<u8>, Error> {
+        let data = self.read_tile(Tile {
+            level: TileLevel::Data,
+            ..tile
+        })?;
+        let mut out = Vec::with_capacity(data.len() + 512);
+        for rec in split_data_tile(&data) {
+            let len = u16::try_from(rec.len())
+                .map_err(|_| Error::Corrupt("record longer than 65535 bytes".into()))?;
+            out.extend_from_slice(&len.to_be_bytes());
+            out.extend_from_slice(rec);
+        }
+        Ok(out)
+    }
+
+    /// Inclusion proofs for `indexes` in the tree of `size` records (RFC 6962 audit paths).
+    ///
+    /// # Errors
+    /// [`Error::Tlog`] if an index is not below `size` or a hash cannot be read.
+    pub fn prove_records(&self, size: u64, indexes: &[u64]) -> Result<Vec<RecordProof>, Error> {
+        let reader = StorageHashReader {
+            storage: self.shared.storage.as_ref(),
+            size,
+        };
+        Ok(prove_records(size, indexes, &reader)?)
+    }
+
+    /// A consistency proof from the tree of `old` records to the tree of `new` records
+    /// (empty when `old` is 0 or equal to `new`).
+    ///
+    /// # Errors
+    /// [`Error::BadRequest`] if `old > new`; [`Error::Tlog`] if a hash cannot be read.
+    pub fn prove_tree(&self, new: u64, old: u64) -> Result<TreeProof, Error> {
+        if old > new {
+            return Err(Error::BadRequest(format!(
+                "old size {old} is beyond the tree size {new}"
+            )));
+        }
+        if old == 0 || old == new {
+            return Ok(TreeProof(Vec::new()));
+        }
+        let reader = StorageHashReader {
+            storage: self.shared.storage.as_ref(),
+            size: new,
+        };
+        Ok(prove_tree(new, old, &reader)?)
+    }
+
+    /// Appends `records` and returns once a checkpoint covering all of them is durable and
+    /// published. Records already logged with identical text are no-ops ([`AddStatus::Exists`]).
+    /// Large inputs are split into batches of at most [`MAX_BATCH_RECORDS`]; each batch is
+    /// all-or-nothing.
+    ///
+    /// Must not be called from inside an async runtime (use [`Log::add_async`]).
+    ///
+    /// # Errors
+    /// [`Error::Conflict`] if a record's key already holds a different record (nothing of that
+    /// batch is appended); [`Error::Stopped`] for a read-only handle or a failed sequencer;
+    /// storage errors.
+    pub fn add(&self, records: Vec<Record>) -> Result<AddOutcome, Error> {
+        let mut out = AddOutcome {
+            size: 0,
+            results: Vec::with_capacity(records.len()),
+        };
+        let mut rest = records;
+        while !rest.is_empty() {
+            let tail = rest.split_off(rest.len().min(MAX_BATCH_RECORDS));
+            let (job, rx) = Job::new(rest);
+            self.writer()?.submit_blocking(job)?;
+            let part = rx
+                .blocking_recv()
+                .map_err(|_| Error::Stopped("the sequencer dropped the request".into()))??;
+            out.size = part.size;
+            out.results.extend(part.results);
+            rest = tail;
+        }
+        if out.results.is_empty() {
+            out.size = self.checkpoint().tree.size;
+        }
+        Ok(out)
+    }
+
+    /// [`Log::add`] for async callers (the HTTP server); at most [`MAX_BATCH_RECORDS`] records.
+    ///
+    /// # Errors
+    /// As [`Log::add`]; [`Error::BadRequest`] for too many records.
+    pub async fn add_async(&self, records: Vec<Record>) -> Result<AddOutcome, Error> {
+        if records.len() > MAX_BATCH_RECORDS {
+            return Err(Error::BadRequest(format!(
+                "{} records in one request; at most {MAX_BATCH_RECORDS}",
+                records.len()
+            )));
+        }
+        if records.is_empty() {
+            return Ok(AddOutcome {
+                size: self.checkpoint().tree.size,
+                results: Vec::new(),
+            });
+        }
+        let (job, rx) = Job::new(records);
+        self.writer()?.submit(job).await?;
+        rx.await
+            .map_err(|_| Error::Stopped("the sequencer dropped the request".into()))?
+    }
+
+    fn writer(&self) -> Result<&Writer, Error> {
+        self.writer
+            .as_deref()
+            .ok_or_else(|| Error::Stopped("the log was opened read-only".into()))
+    }
+
+    /// A summary for `lockproof log status`.
+    ///
+    /// # Errors
+    /// [`Error::Index`].
+    pub fn status(&self) -> Result<Status, Error> {
+        Ok(Status {
+            dir: self.shared.dir.clone(),
+            vkey: self.shared.vkey.to_string(),
+            tree: self.checkpoint().tree,
+            indexed_keys: self.shared.index.len()?,
+        })
+    }
+
+    /// Reads records `from..to` of the tree of the latest checkpoint, parsed.
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] if a stored record is invalid; [`Error::Io`].
+    pub fn records(&self, from: u64, to: u64) -> Result<Vec<(u64, Record)>, Error> {
+        let size = self.checkpoint().tree.size;
+        read_records(self.shared.storage.as_ref(), size, from, to.min(size))
+    }
+
+    pub(crate) fn storage(&self) -> &dyn Storage {
+        self.shared.storage.as_ref()
+    }
+
+    pub(crate) fn index(&self) -> &Index {
+        &self.shared.index
+    }
+}
+
+/// The text of record `index` in a tree of `size` records.
+pub(crate) fn read_record(storage: &dyn Storage, size: u64, index: u64) -> Result<String, Error> {
+    let n = index >> TILE_HEIGHT;
+    let id = TileId {
+        level: TileLevel::Data,
+        index: n,
+    };
+    let data = read_exact_tile(storage, id, tile_width_at(size, TileLevel::Data, n))?;
+    let records = split_data_tile(&data);
+    let pos = usize::try_from(index & u64::from(TILE_WIDTH - 1)).unwrap_or(usize::MAX);
+    let rec = records
+        .get(pos)
+        .ok_or_else(|| Error::Corrupt(format!("data tile {n} lacks record {index}")))?;
+    String::from_utf8(rec.to_vec())
+        .map_err(|_| Error::Corrupt(format!("record {index} is not UTF-8")))
+}
+
+/// Signs the sumdb tree note and the C2SP checkpoint for `tree`.
+pub(crate) fn sign_tree(signer: &SignerKey, tree: Tree) -> Result<Published, Error> {
+    let note = lockproof_tlog::sign(&format_tree_note(&tree), &[signer])?;
+    let cp = Checkpoint::new(signer.name().as_str(), tree, Vec::new())?;
+    let checkpoint = lockproof_tlog::sign(&cp.to_text(), &[signer])?;
+    Ok(Published {
+        tree,
+        note,
+        checkpoint,
+    })
+}
+
+fn read_config(dir: &Path) -> Result<(Config, VerifierKey), Error> {
+    let path = dir.join(CONFIG_FILE);
+    let bytes = fs::read(&path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            Error::Directory {
+                path: dir.to_path_buf(),
+                reason: format!("not a lockproof log (no {CONFIG_FILE}; run `lockproof log init`)"),
+            }
+        } else {
+            Error::io("read", &path, e)
+        }
+    })?;
+    let config: Config = serde_json::from_slice(&bytes)
+        .map_err(|e| Error::Corrupt(format!("{}: {e}", path.display())))?;
+    if config.format != FORMAT {
+        return Err(Error::Corrupt(format!(
+            "{}: unknown format {:?} (expected {FORMAT})",
+            path.display(),
+            config.format
+        )));
+    }
+    let vkey = VerifierKey::parse(&config.vkey)?;
+    if vkey.name().as_str() != config.name {
+        return Err(Error::Corrupt(format!(
+            "{}: name and vkey disagree",
+            path.display()
+        )));
+    }
+    Ok((config, vkey))
+}
+
+/// Reads and verifies the stored checkpoint; re-signs the C2SP form (deterministic Ed25519, so
+/// the same tree always yields the same bytes) when the signer is at hand.
+fn read_published(
+    storage: &dyn Storage,
+    vkey: &VerifierKey,
+    config: &Config,
+    signer: Option<&SignerKey>,
+) -> Result<Published, Error> {
+    let note = storage
+        .read_checkpoint()?
+        .ok_or_else(|| Error::Corrupt("the log has no checkpoint".into()))?;
+    let opened = lockproof_tlog::open(&note, &Verifiers::new([vkey.clone()]))
+        .map_err(|e| Error::Corrupt(format!("checkpoint does not verify: {e}")))?;
+    let tree = parse_tree_note(opened.text())?;
+    match signer {
+        Some(s) => {
+            let p = sign_tree(s, tree)?;
+            if p.note != note {
+                return Err(Error::Corrupt(
+                    "stored checkpoint is not the log's own signature".into(),
+                ));
+            }
+            Ok(p)
+        }
+        None => {
+            // Without the signer the C2SP form cannot be re-made; serve the sumdb note only.
+            let _ = config;
+            Ok(Published {
+                tree,
+                note,
+                checkpoint: Vec::new(),
+            })
+        }
+    }
+}
+
+/// Deletes every stored tile version that the checkpoint of `size` does not cover (left by a
+/// batch that crashed before its checkpoint was written). A batch writes at most
+/// [`MAX_BATCH_RECORDS`] records, so only a bounded number of tile positions can be affected.
+fn remove_tiles_beyond(storage: &dyn Storage, size: u64) -> Result<(), Error> {
+    let probe = (MAX_BATCH_RECORDS as u64 >> TILE_HEIGHT) + 2;
+    let levels = (0..=MAX_LEVEL)
+        .map(TileLevel::Hash)
+        .chain([TileLevel::Data]);
+    for level in levels {
+        let entries = match level {
+            TileLevel::Hash(l) => size >> (u32::from(TILE_HEIGHT) * u32::from(l)),
+            TileLevel::Data => size,
+        };
+        let edge_n = entries >> TILE_HEIGHT;
+        let width = tile_width_at(size, level, edge_n);
+        storage.truncate_tile(
+            TileId {
+                level,
+                index: edge_n,
+            },
+            width,
+        )?;
+        for n in edge_n + 1..=edge_n + probe {
+            storage.truncate_tile(TileId { level, index: n }, 0)?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads and parses records `from..to` of a tree of `size` records.
+fn read_records(
+    storage: &dyn Storage,
+    size: u64,
+    from: u64,
+    to: u64,
+) -> Result<Vec<(u64, Record)>, Error> {
+    let mut out = Vec::new();
+    let mut i = from;
+    while i < to {
+        let n = i >> TILE_HEIGHT;
+        let id = TileId {
+            level: TileLevel::Data,
+            index: n,
+        };
+        let data = read_exact_tile(storage, id, tile_width_at(size, TileLevel::Data, n))?;
+        for (pos, rec) in split_data_tile(&data).into_iter().enumerate() {
+            let idx = (n << TILE_HEIGHT) + pos as u64;
+            if idx < i || idx >= to {
+                continue;
+            }
+            let record = Record::parse(rec).map_err(|e| {
+                Error::Corrupt(format!(
+                    "record {idx} ({}): {e}",
+                    Tile {
+                        height: TILE_HEIGHT,
+                        level: TileLevel::Data,
+                        n,
+                        width: TILE_WIDTH
+                    }
+                    .path()
+                ))
+            })?;
+            out.push((idx, record));
+        }
+        i = (n + 1) << TILE_HEIGHT;
+    }
+    Ok(out)
+}
+
+/// Indexes the records the index is missing (it is committed after the checkpoint and without
+/// fsync, so after a crash it may lag behind).
+fn catch_up_index(shared: &Shared, size: u64) -> Result<(), Error> {
+    let indexed = shared.index.indexed_size()?;
+    if indexed > size {
+        return Err(Error::Corrupt(format!(
+            "the index covers {indexed} records but the checkpoint only {size}"
+        )));
+    }
+    if indexed == size {
+        return Ok(());
+    }
+    let entries: Vec<(String, u64)> = read_records(shared.storage.as_ref(), size, indexed, size)?
+        .into_iter()
+        .map(|(i, r)| (r.key().lookup_path(), i))
+        .collect();
+    shared.index.write(&entries, Some(size), true)
+}
+
+/// Key files are secrets: owner read/write only.
+fn restrict_permissions(path: &Path) -> Result<(), Error> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        fs::set_permissions(path, fs::Permissions::from_mode(0o600))
+            .map_err(|e| Error::io("chmod", path, e))?;
+    }
+    let _ = path;
+    Ok(())
+}
+
+/// A read-only view of a directory backend: writes are refused.
+struct ReadOnlyDir(DirStorage);
+
+impl Storage for ReadOnlyDir {
+    fn read_tile(&self, id: TileId, width: u16) -> Result<Option<crate::StoredTile>, Error> {
+        self.0.read_tile(id, width)
+    }
+    fn write_tiles(&self, _: &[crate::TileWrite]) -> Result<(), Error> {
+        Err(Error::Stopped("read-only log".into()))
+    }
+    fn truncate_tile(&self, _: TileId, _: u16) -> Result<(), Error> {
+        Err(Error::Stopped("read-only log".into()))
+    }
+    fn remove_partials(&self, _: TileId) -> Result<(), Error> {
+        Err(Error::Stopped("read-only log".into()))
+    }
+    fn read_checkpoint(&self) -> Result<Option<Vec<u8>>, Error> {
+        self.0.read_checkpoint()
+    }
+    fn write_checkpoint(&self, _: &[u8]) -> Result<(), Error> {
+        Err(Error::Stopped("read-only log".into()))
+    }
+}

@@ -1,0 +1,190 @@
+//! The `Log` handle against an independent in-memory model built with `lockproof_tlog`.
+
+use lockproof_log::{AddStatus, Error, Log, audit::audit};
+use lockproof_tlog::{
+    Hash, HashReader, KeyName, LOCKPROOF_TILE_HEIGHT, Record, SignerKey, Tile, TileLevel,
+    check_record, check_tree, read_tile_data, record_hash, stored_hashes, tree_hash, tree_tiles,
+};
+
+fn record(i: u64) -> Record {
+    let text = format!("cargo/pkg{i} 1.0.{} sha256:{:064x}\n", i % 7, i * 7919);
+    Record::parse(text.as_bytes()).expect("valid record")
+}
+
+/// The model: all stored hashes of `n` records.
+fn model(n: u64) -> Vec<Hash> {
+    let mut hashes: Vec<Hash> = Vec::new();
+    for i in 0..n {
+        let h = stored_hashes(i, record(i).as_bytes(), &hashes).expect("stored hashes");
+        hashes.extend(h);
+    }
+    hashes
+}
+
+fn signer() -> SignerKey {
+    SignerKey::from_seed(KeyName::new("log.test").expect("name"), [9; 32])
+}
+
+#[test]
+fn appended_log_matches_the_model_tile_for_tile() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    Log::init(dir.path(), "log.test", Some(signer())).expect("init");
+    let log = Log::open(dir.path()).expect("open");
+    let mut next = 0u64;
+    for chunk in [1u64, 2, 250, 3, 1, 300, 44] {
+        let recs: Vec<Record> = (next..next + chunk).map(record).collect();
+        let out = log.add(recs).expect("add");
+        assert_eq!(out.size, next + chunk);
+        assert_eq!(
+            out.results,
+            (next..next + chunk)
+                .map(AddStatus::Added)
+                .collect::<Vec<_>>()
+        );
+        next += chunk;
+        let hashes = model(next);
+        assert_eq!(
+            log.checkpoint().tree.hash,
+            tree_hash(next, &hashes).expect("root")
+        );
+    }
+    let size = next;
+    let hashes = model(size);
+    for tile in tree_tiles(LOCKPROOF_TILE_HEIGHT, size).expect("tiles") {
+        assert_eq!(
+            log.read_tile(tile).expect("tile"),
+            read_tile_data(&tile, &hashes).expect("model"),
+            "{}",
+            tile.path()
+        );
+        // Every narrower width is served too.
+        let narrow = Tile { width: 1, ..tile };
+        assert_eq!(
+            log.read_tile(narrow).expect("narrow"),
+            read_tile_data(&narrow, &hashes).expect("model")
+        );
+    }
+    // Beyond the tree: not found.
+    let beyond = Tile {
+        height: 8,
+        level: TileLevel::Hash(0),
+        n: size / 256,
+        width: (size % 256) as u16 + 1,
+    };
+    assert!(matches!(log.read_tile(beyond), Err(Error::NotFound(_))));
+    // Inclusion and consistency proofs verify against the checkpoint.
+    let root = log.checkpoint().tree.hash;
+    let idx: Vec<u64> = (0..size).step_by(37).collect();
+    for (i, p) in idx
+        .iter()
+        .zip(log.prove_records(size, &idx).expect("prove"))
+    {
+        check_record(&p, size, root, *i, record_hash(record(*i).as_bytes())).expect("inclusion");
+    }
+    for old in [1u64, 3, 256, 257, 555] {
+        let p = log.prove_tree(size, old).expect("consistency");
+        check_tree(
+            &p,
+            size,
+            root,
+            old,
+            tree_hash(old, &hashes).expect("old root"),
+        )
+        .expect("consistent");
+    }
+    // Data tiles hold the records in order.
+    let data = log
+        .read_tile(Tile {
+            height: 8,
+            level: TileLevel::Data,
+            n: 0,
+            width: 2,
+        })
+        .expect("data");
+    assert_eq!(data, format!("{}\n{}\n", record(0), record(1)).into_bytes());
+    drop(log);
+    // Reopen: same state, audit passes, lookups work.
+    let log = Log::open(dir.path()).expect("reopen");
+    assert_eq!(log.checkpoint().tree.size, size);
+    let report = audit(&log, &mut |_, _| {}).expect("audit");
+    assert_eq!(report.problem, None);
+    assert_eq!(
+        log.lookup(record(300).key()).expect("lookup"),
+        Some((300, record(300).text().to_owned()))
+    );
+    assert_eq!(log.lookup(record(size + 1).key()).expect("lookup"), None);
+    assert_eq!(hashes.read_hashes(&[0]).expect("h").len(), 1);
+}
+
+#[test]
+fn same_record_is_a_no_op_and_a_different_one_conflicts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    Log::init(dir.path(), "log.test", Some(signer())).expect("init");
+    let log = Log::open(dir.path()).expect("open");
+    log.add(vec![record(0), record(1)]).expect("add");
+    let out = log
+        .add(vec![record(1), record(2), record(2)])
+        .expect("re-add");
+    assert_eq!(
+        out.results,
+        vec![
+            AddStatus::Exists(1),
+            AddStatus::Added(2),
+            AddStatus::Exists(2)
+        ]
+    );
+    assert_eq!(out.size, 3);
+    let other =
+        Record::parse(format!("cargo/pkg1 1.0.1 sha256:{:064x}\n", 5).as_bytes()).expect("rec");
+    match log.add(vec![record(3), other]) {
+        Err(Error::Conflict {
+            index, existing, ..
+        }) => {
+            assert_eq!(index, 1);
+            assert_eq!(existing, record(1).text());
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    // Nothing of the refused request was appended.
+    assert_eq!(log.checkpoint().tree.size, 3);
+}
+
+#[test]
+fn a_second_writer_is_refused_while_the_log_is_open() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    Log::init(dir.path(), "log.test", None).expect("init");
+    let _log = Log::open(dir.path()).expect("open");
+    assert!(matches!(
+        Log::open(dir.path()),
+        Err(Error::Directory { .. })
+    ));
+    assert!(
+        Log::init(dir.path(), "log.test", None).is_err(),
+        "init refuses a non-empty dir"
+    );
+}
+
+#[test]
+fn uncommitted_tiles_beyond_the_checkpoint_are_discarded_on_open() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    Log::init(dir.path(), "log.test", Some(signer())).expect("init");
+    {
+        let log = Log::open(dir.path()).expect("open");
+        log.add((0..10).map(record).collect()).expect("add");
+    }
+    // Simulate a crashed batch: a wider partial tile and a stray full tile, no checkpoint.
+    let tile_dir = dir.path().join("tile/8/0/000.p");
+    std::fs::write(tile_dir.join("20"), vec![7u8; 20 * 32]).expect("write");
+    std::fs::create_dir_all(dir.path().join("tile/8/0")).expect("mkdir");
+    std::fs::write(dir.path().join("tile/8/0/001"), vec![7u8; 256 * 32]).expect("write");
+    let log = Log::open(dir.path()).expect("recover");
+    assert!(!tile_dir.join("20").exists());
+    assert!(!dir.path().join("tile/8/0/001").exists());
+    let out = log.add((10..30).map(record).collect()).expect("add");
+    assert_eq!(out.size, 30);
+    assert_eq!(
+        log.checkpoint().tree.hash,
+        tree_hash(30, &model(30)).expect("root")
+    );
+    assert_eq!(audit(&log, &mut |_, _| {}).expect("audit").problem, None);
+}
