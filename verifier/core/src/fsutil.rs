@@ -1,0 +1,88 @@
+//! Local files: XDG directories and atomic writes.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::Error;
+
+/// Which XDG base directory.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Xdg {
+    /// `$XDG_STATE_HOME` (default `~/.local/state`): trust state that must survive cache wipes.
+    State,
+    /// `$XDG_CACHE_HOME` (default `~/.cache`): verified tiles, safe to delete.
+    Cache,
+}
+
+/// `<base>/lockproof` for the XDG directory `which`.
+///
+/// # Errors
+/// [`Error::Usage`] when neither the XDG variable nor `HOME` is set to an absolute path.
+pub(crate) fn xdg_dir(which: Xdg) -> Result<PathBuf, Error> {
+    let (var, fallback) = match which {
+        Xdg::State => ("XDG_STATE_HOME", ".local/state"),
+        Xdg::Cache => ("XDG_CACHE_HOME", ".cache"),
+    };
+    if let Some(v) = std::env::var_os(var)
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+    {
+        return Ok(v.join("lockproof"));
+    }
+    match std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+    {
+        Some(home) => Ok(home.join(fallback).join("lockproof")),
+        None => Err(Error::Usage(format!("neither {var} nor HOME is set"))),
+    }
+}
+
+/// A file-name-safe rendering of a log key name (`sum.example.com/log` →
+/// `sum.example.com!log`); keeps ASCII letters, digits, `.`, `-`, `_`, `+` and escapes the rest.
+pub(crate) fn safe_component(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        match c {
+            'a'..='z' | 'A'..='Z' | '0'..='9' | '.' | '-' | '_' | '+' => out.push(c),
+            '/' => out.push('!'),
+            other => out.push_str(&format!("%{:02x}", u32::from(other) & 0xff)),
+        }
+    }
+    if out.starts_with('.') {
+        out.insert(0, '_');
+    }
+    out
+}
+
+/// Write `bytes` to `path` atomically: temp file in the same directory, fsync, rename, fsync
+/// the directory. A reader sees the old file or the new one, never a half-written one.
+///
+/// # Errors
+/// [`Error::Io`] naming the file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{file_name}.tmp.{}", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    result.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(path, e)
+    })
+}

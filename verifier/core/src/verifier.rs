@@ -1,0 +1,271 @@
+//! From lockfile entries to a [`Report`]: plan the lookups per log, ask each log (or read an
+//! offline bundle), then judge every entry.
+
+use std::collections::{BTreeMap, HashMap};
+
+use lockproof_lockfile::{Algorithm, Ecosystem, Entry, PinState};
+use lockproof_tlog::{Record, RecordHashes, RecordKey};
+
+use crate::Error;
+use crate::client::{LogAnswers, LogHandle, TrustContext};
+use crate::policy::{Actions, LogSpec};
+use crate::report::{CheckpointRef, Finding, LogFailure, Report, Verdict};
+
+/// One lockfile's entries, with the path to show in reports (repo-relative, `/`-separated).
+#[derive(Debug, Clone)]
+pub struct Lockfile {
+    /// Path shown in reports and used in SARIF locations.
+    pub display: String,
+    /// Entries to check (in PR mode: only the added and changed ones).
+    pub entries: Vec<Entry>,
+    /// Entries skipped because they are unchanged since the base ref.
+    pub skipped: usize,
+}
+
+/// Which log answers which lookup path.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    /// Per log index: the distinct lookup paths, in first-seen order.
+    pub keys: Vec<Vec<String>>,
+    /// Per log index: whether every key is a Go module.
+    pub all_go: Vec<bool>,
+}
+
+/// The tlog key an entry is checked against, or `None` when it can have no record.
+fn record_key(entry: &Entry) -> Option<RecordKey> {
+    let key = entry.record_key()?;
+    if entry.ecosystem == Ecosystem::Go {
+        return RecordKey::go(&key.name, &key.version).ok();
+    }
+    let eco = lockproof_tlog::Ecosystem::from_name(entry.ecosystem.name())?;
+    RecordKey::ecosystem(eco, &entry.name, &entry.version, key.artifact.as_deref()).ok()
+}
+
+/// Assign each pinned entry to the first log serving its ecosystem.
+#[must_use]
+pub fn plan(logs: &[LogSpec], files: &[Lockfile]) -> Plan {
+    let mut p = Plan {
+        keys: vec![Vec::new(); logs.len()],
+        all_go: vec![true; logs.len()],
+    };
+    let mut seen: Vec<std::collections::HashSet<String>> = vec![Default::default(); logs.len()];
+    for e in files.iter().flat_map(|f| &f.entries) {
+        if e.pin != PinState::Pinned {
+            continue;
+        }
+        let Some(key) = record_key(e) else { continue };
+        let Some(li) = logs.iter().position(|l| l.serves(e.ecosystem.name())) else {
+            continue;
+        };
+        let path = key.lookup_path();
+        if seen[li].insert(path.clone()) {
+            p.keys[li].push(path);
+            p.all_go[li] &= key.is_go();
+        }
+    }
+    p
+}
+
+/// The result of asking (or reading the bundle of) one log.
+pub type LogResult = Result<LogAnswers, Error>;
+
+/// Ask every log its planned keys. A log that cannot be verified gives an `Err` in its slot;
+/// only local problems (trust state unwritable, …) abort the whole run.
+///
+/// # Errors
+/// Non-security errors ([`Error::Io`], [`Error::Usage`]) from any log.
+pub fn query_all(
+    handles: &[LogHandle<'_>],
+    ctx: &TrustContext,
+    plan: &Plan,
+) -> Result<Vec<LogResult>, Error> {
+    let mut out = Vec::new();
+    for (i, h) in handles.iter().enumerate() {
+        let keys = &plan.keys[i];
+        if keys.is_empty() {
+            out.push(Ok(LogAnswers {
+                note: None,
+                tree: lockproof_tlog::Tree::default(),
+                answers: HashMap::new(),
+                requests: 0,
+            }));
+            continue;
+        }
+        match h.query(ctx, keys, plan.all_go[i]) {
+            Err(e) if !e.is_security() => return Err(e),
+            r => out.push(r),
+        }
+    }
+    Ok(out)
+}
+
+fn expected_text(entry: &Entry) -> Option<String> {
+    let d = entry.digest.as_ref()?;
+    Some(if d.algorithm() == Algorithm::GoH1 {
+        d.to_sri()
+    } else {
+        d.to_string()
+    })
+}
+
+/// Judge every entry against the logs' answers and build the report.
+///
+/// A record whose text is not exactly the record for the key asked (another module or
+/// version, an extra line) is a failure of that log.
+#[must_use]
+pub fn judge(
+    tool_version: &str,
+    logs: &[LogSpec],
+    files: &[Lockfile],
+    results: &[LogResult],
+    actions: &Actions,
+) -> Report {
+    let mut report = Report::new(tool_version);
+    let mut failures: BTreeMap<usize, LogFailure> = BTreeMap::new();
+    for (i, r) in results.iter().enumerate() {
+        let name = logs
+            .get(i)
+            .map_or_else(String::new, |l| l.name().to_owned());
+        match r {
+            Ok(a) if a.note.is_some() => report.checkpoints.push(CheckpointRef {
+                log: name,
+                size: a.tree.size,
+                root: a.tree.hash.to_base64(),
+            }),
+            Ok(_) => {}
+            Err(e) => {
+                let evidence = match e {
+                    Error::Inconsistent { evidence, .. } => Some(evidence.display().to_string()),
+                    _ => None,
+                };
+                let message = match e {
+                    Error::Log { reason, .. } | Error::Inconsistent { reason, .. } => {
+                        reason.clone()
+                    }
+                    other => other.to_string(),
+                };
+                failures.insert(
+                    i,
+                    LogFailure {
+                        log: name,
+                        message,
+                        evidence,
+                        entries_not_checked: 0,
+                    },
+                );
+            }
+        }
+    }
+    for file in files {
+        for e in &file.entries {
+            let mut finding = Finding {
+                verdict: Verdict::Unpinned,
+                action: actions.unpinned,
+                ecosystem: e.ecosystem.name().to_owned(),
+                name: e.name.clone(),
+                version: e.version.clone(),
+                artifact: e.artifact.clone(),
+                file: file.display.clone(),
+                line: e.location.line,
+                expected: expected_text(e),
+                logged: None,
+                index: None,
+                checkpoint: None,
+            };
+            let key = if e.pin == PinState::Pinned {
+                record_key(e)
+            } else {
+                None
+            };
+            let Some(key) = key else {
+                report.findings.push(finding);
+                continue;
+            };
+            let Some(li) = logs.iter().position(|l| l.serves(e.ecosystem.name())) else {
+                finding.verdict = Verdict::Missing;
+                finding.action = actions.missing;
+                report.findings.push(finding);
+                continue;
+            };
+            let answers = match results.get(li) {
+                Some(Ok(a)) => a,
+                _ => {
+                    if let Some(f) = failures.get_mut(&li) {
+                        f.entries_not_checked += 1;
+                    }
+                    continue;
+                }
+            };
+            let checkpoint = CheckpointRef {
+                log: logs[li].name().to_owned(),
+                size: answers.tree.size,
+                root: answers.tree.hash.to_base64(),
+            };
+            match answers.answers.get(&key.lookup_path()) {
+                None => {
+                    // Not asked (cannot happen for planned keys) or not answered: a log failure.
+                    let f = failures.entry(li).or_insert_with(|| LogFailure {
+                        log: checkpoint.log.clone(),
+                        message: format!("no answer for {}", key.lookup_path()),
+                        evidence: None,
+                        entries_not_checked: 0,
+                    });
+                    f.entries_not_checked += 1;
+                }
+                Some(None) => {
+                    finding.verdict = Verdict::Missing;
+                    finding.action = actions.missing;
+                    report.findings.push(finding);
+                }
+                Some(Some(found)) => {
+                    let record = match Record::parse_for_key(found.record.as_bytes(), &key) {
+                        Ok(r) => r,
+                        Err(err) => {
+                            let f = failures.entry(li).or_insert_with(|| LogFailure {
+                                log: checkpoint.log.clone(),
+                                message: format!("answer for {}: {err}", key.lookup_path()),
+                                evidence: None,
+                                entries_not_checked: 0,
+                            });
+                            f.entries_not_checked += 1;
+                            continue;
+                        }
+                    };
+                    let logged = match record.hashes() {
+                        RecordHashes::Go { zip, go_mod } => {
+                            if e.artifact.as_deref() == Some("go.mod") {
+                                go_mod.clone()
+                            } else {
+                                zip.clone()
+                            }
+                        }
+                        RecordHashes::Digest(d) => d.to_string(),
+                        _ => String::new(),
+                    };
+                    finding.index = Some(found.index);
+                    finding.checkpoint = Some(checkpoint);
+                    if finding.expected.as_deref() == Some(logged.as_str()) {
+                        finding.verdict = Verdict::Match;
+                        finding.action = actions.for_verdict(Verdict::Match);
+                    } else {
+                        finding.verdict = Verdict::Mismatch;
+                        finding.action = actions.mismatch;
+                        finding.logged = Some(logged);
+                    }
+                    report.findings.push(finding);
+                }
+            }
+        }
+        if file.skipped > 0 {
+            report.files.push(crate::report::FileSummary {
+                file: file.display.clone(),
+                skipped: file.skipped,
+                ..Default::default()
+            });
+            report.skipped_unchanged += file.skipped;
+        }
+    }
+    report.log_failures = failures.into_values().collect();
+    report.finish();
+    report
+}
