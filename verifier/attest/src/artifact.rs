@@ -19,6 +19,24 @@ impl Sha256Digest {
         Self(sha2::Sha256::digest(bytes).into())
     }
 
+    /// The digest of everything `reader` yields, read in constant memory.
+    ///
+    /// # Errors
+    ///
+    /// Any I/O error from `reader`.
+    pub fn of_reader(mut reader: impl std::io::Read) -> std::io::Result<Self> {
+        let mut hasher = sha2::Sha256::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            match reader.read(&mut buf) {
+                Ok(0) => return Ok(Self(hasher.finalize().into())),
+                Ok(n) => hasher.update(buf.get(..n).unwrap_or_default()),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
     /// Wraps 32 raw digest bytes.
     #[must_use]
     pub const fn from_bytes(bytes: [u8; 32]) -> Self {
@@ -131,6 +149,10 @@ mod tests {
     fn digest_of_bytes_matches_artifact_digest() {
         let bytes = b"abc";
         assert_eq!(Artifact::Bytes(bytes).sha256(), Sha256Digest::of(bytes));
+        assert_eq!(
+            Sha256Digest::of_reader(&bytes[..]).unwrap(),
+            Sha256Digest::of(bytes)
+        );
         assert_eq!(
             Sha256Digest::of(bytes).to_hex(),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"

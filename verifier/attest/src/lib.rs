@@ -33,10 +33,12 @@
 //!
 //! # Independent log check
 //!
-//! After `sigstore-verify` accepts, every inclusion proof is re-checked from the raw JSON by
-//! our own RFC 9162 §2.1.3.2 implementation against the strictly parsed C2SP checkpoint (see
-//! the `log_proof` module). The lockproof-tlog core was not yet available when this was
-//! written, so this is a few dozen lines of our own.
+//! After `sigstore-verify` accepts, every inclusion proof is re-checked from the raw JSON with
+//! the shared `lockproof-tlog` core (`record_hash`, RFC 9162 §2.1.3.2 `check_record`) against
+//! the strictly parsed C2SP checkpoint (see the `log_proof` module). This shares no code with
+//! sigstore-verify's `sigstore-merkle`, so one implementation's bug cannot alone accept a
+//! forged proof. Checkpoint *signatures* are checked only by sigstore-verify (Rekor v1 signs
+//! with ECDSA P-256, which lockproof-tlog does not implement).
 //!
 //! # Example
 //!

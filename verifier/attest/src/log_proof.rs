@@ -18,12 +18,12 @@
 //! done by `sigstore-verify` against the trusted root); this module only guarantees that the
 //! signed root really is the root the proof leads to.
 //!
-//! This is a few lines of our own RFC 9162 inclusion verification: the shared
-//! `lockproof-tlog` core was not yet available when this was written.
+//! The Merkle arithmetic is the shared `lockproof-tlog` core (`record_hash`, `check_record`);
+//! only the Sigstore-specific glue (JSON fields, Rekor v1/v2 index rules) lives here.
 
 use base64::Engine as _;
+use lockproof_tlog::{Hash, RecordProof, check_record, record_hash};
 use serde_json::Value;
-use sha2::{Digest as _, Sha256};
 
 use crate::{Error, Reason};
 
@@ -116,7 +116,7 @@ fn check_entry(entry: &Value, proof: &Value) -> Result<LogInclusion, Error> {
         decimal(proof.get("logIndex")).ok_or_else(|| malformed("bad inclusion proof logIndex"))?
     };
 
-    let leaf = leaf_hash(&body);
+    let leaf = record_hash(&body).0;
     if !verify_inclusion(
         &leaf,
         leaf_index,
@@ -166,27 +166,9 @@ fn decode_b64(value: Option<&Value>) -> Option<Vec<u8>> {
         .ok()
 }
 
-/// RFC 6962 §2.1 leaf hash.
-fn leaf_hash(data: &[u8]) -> [u8; 32] {
-    Sha256::new()
-        .chain_update([0u8])
-        .chain_update(data)
-        .finalize()
-        .into()
-}
-
-/// RFC 6962 §2.1 interior node hash.
-fn node_hash(left: &[u8; 32], right: &[u8; 32]) -> [u8; 32] {
-    Sha256::new()
-        .chain_update([1u8])
-        .chain_update(left)
-        .chain_update(right)
-        .finalize()
-        .into()
-}
-
-/// RFC 9162 §2.1.3.2: verify `path` proves `leaf` at `index` in the tree of `size` with `root`.
-/// Rejects index ≥ size, a zero-size tree, and paths that are too short or too long.
+/// RFC 9162 §2.1.3.2 through the shared transparency-log core: `path` proves the record
+/// with leaf hash `leaf` at `index` in the tree of `size` with `root`. Rejects index ≥ size, a
+/// zero-size tree, and paths with a hash too many or too few.
 fn verify_inclusion(
     leaf: &[u8; 32],
     index: u64,
@@ -194,28 +176,8 @@ fn verify_inclusion(
     path: &[[u8; 32]],
     root: &[u8; 32],
 ) -> bool {
-    if index >= size {
-        return false;
-    }
-    let (mut f_n, mut s_n) = (index, size - 1);
-    let mut r = *leaf;
-    for p in path {
-        if s_n == 0 {
-            return false;
-        }
-        if f_n & 1 == 1 || f_n == s_n {
-            r = node_hash(p, &r);
-            while f_n & 1 == 0 && f_n != 0 {
-                f_n >>= 1;
-                s_n >>= 1;
-            }
-        } else {
-            r = node_hash(&r, p);
-        }
-        f_n >>= 1;
-        s_n >>= 1;
-    }
-    s_n == 0 && r == *root
+    let proof = RecordProof(path.iter().map(|h| Hash(*h)).collect());
+    check_record(&proof, size, Hash(*root), index, Hash(*leaf)).is_ok()
 }
 
 /// A parsed (signature-unchecked) C2SP tlog checkpoint.
@@ -304,6 +266,14 @@ mod tests {
 
     use super::*;
     use proptest::prelude::*;
+
+    fn leaf_hash(data: &[u8]) -> [u8; 32] {
+        record_hash(data).0
+    }
+
+    fn node_hash(left: &[u8; 32], right: &[u8; 32]) -> [u8; 32] {
+        lockproof_tlog::node_hash(&Hash(*left), &Hash(*right)).0
+    }
 
     /// Builds the RFC 6962 tree of `n` leaves `[i]` and returns (root, path for `index`).
     fn tree(n: u64, index: u64) -> ([u8; 32], Vec<[u8; 32]>) {
