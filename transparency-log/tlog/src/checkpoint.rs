@@ -13,6 +13,24 @@
 //! [`crate::note::open`] before parsing. Parsing is strict: the size is canonical decimal (no
 //! sign, no leading zeros), the root is canonical base64 of 32 bytes, lines are non-empty and
 //! the text ends in `\n`, so `format(parse(x)) == x`.
+//!
+//! # Example
+//! ```
+//! use lockproof_tlog::{Checkpoint, Hash, KeyName, SignerKey, Tree, Verifiers};
+//! use lockproof_tlog::{format_tree_note, open, parse_tree_note, sign};
+//!
+//! let key = SignerKey::from_seed(KeyName::new("sum.example.com/log").unwrap(), [1; 32]);
+//! let tree = Tree { size: 3, hash: Hash([7; 32]) };
+//!
+//! // The sumdb face: the note the `go` command verifies.
+//! let note = sign(&format_tree_note(&tree), &[&key]).unwrap();
+//! let opened = open(&note, &Verifiers::new([key.verifier_key()])).unwrap();
+//! assert_eq!(parse_tree_note(opened.text()).unwrap(), tree);
+//!
+//! // The C2SP face: same tree, the log's own origin line.
+//! let cp = Checkpoint::new("sum.example.com/log", tree, vec![]).unwrap();
+//! assert!(cp.to_text().starts_with("sum.example.com/log\n3\n"));
+//! ```
 
 use std::fmt;
 

@@ -50,9 +50,7 @@ pub use checkpoint::{
     Checkpoint, SUMDB_TREE_ORIGIN, format_tree_note, parse_decimal, parse_tree_note,
 };
 pub use key::{KeyAlgorithm, KeyId, KeyName, SignerKey, VerifierKey, generate_key};
-pub use note::{
-    MAX_NOTE_SIZE, MAX_SIGNATURES, Note, Signature, SignedNote, Verifiers, open, sign,
-};
+pub use note::{MAX_NOTE_SIZE, MAX_SIGNATURES, Note, Signature, SignedNote, Verifiers, open, sign};
 pub use record::{Digest, DigestAlgorithm, Record, RecordHashes, parse_record_list};
 pub use record_key::{Ecosystem, RecordKey};
 pub mod lookup;

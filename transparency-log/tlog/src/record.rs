@@ -17,6 +17,19 @@
 //! Every record is valid UTF-8 (ASCII in fact), newline-terminated, with no empty line and no
 //! control character other than `\n`, at most [`MAX_RECORD_SIZE`] bytes, with single spaces
 //! between fields. Parsing is canonical: `Record::parse(r.text()) == r`.
+//!
+//! # Example
+//! ```
+//! use lockproof_tlog::{Ecosystem, Record, RecordKey};
+//!
+//! let text = "cargo/serde 1.0.219 sha256:\
+//!     1111111111111111111111111111111111111111111111111111111111111111\n";
+//! let record = Record::parse(text.as_bytes()).unwrap();
+//! let key = RecordKey::ecosystem(Ecosystem::Cargo, "serde", "1.0.219", None).unwrap();
+//! // What a verifying client does with a record a log returned for `key`:
+//! assert_eq!(Record::parse_for_key(text.as_bytes(), &key).unwrap(), record);
+//! assert_eq!(record.leaf_hash(), lockproof_tlog::record_hash(text.as_bytes()));
+//! ```
 
 use std::fmt;
 

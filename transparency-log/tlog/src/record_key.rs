@@ -7,6 +7,20 @@
 //!   artifact file name is not escaped. Parsing splits at the **last** `@`.
 //!
 //! See the lockproof design notes ("Records and keys") for the ecosystems and their rules.
+//!
+//! # Example
+//! ```
+//! use lockproof_tlog::{Ecosystem, RecordKey};
+//!
+//! let go = RecordKey::go("example.org/Greet", "v0.1.0").unwrap();
+//! assert_eq!(go.lookup_path(), "example.org/!greet@v0.1.0");
+//!
+//! let wheel = RecordKey::ecosystem(
+//!     Ecosystem::Pypi, "requests", "2.31.0", Some("requests-2.31.0-py3-none-any.whl"),
+//! ).unwrap();
+//! assert_eq!(wheel.lookup_path(), "pypi/requests@2.31.0/requests-2.31.0-py3-none-any.whl");
+//! assert_eq!(RecordKey::parse_lookup_path(&wheel.lookup_path()).unwrap(), wheel);
+//! ```
 
 use std::fmt;
 
@@ -23,6 +37,11 @@ pub const MAX_VERSION_LEN: usize = 128;
 
 /// Longest accepted artifact file name, in bytes (a common file-system limit).
 pub const MAX_ARTIFACT_LEN: usize = 255;
+
+/// Longest accepted lookup path component: escaping at most doubles the name and version,
+/// plus the artifact and the `@` and `/` separators.
+pub const MAX_LOOKUP_PATH_LEN: usize =
+    2 * (gomodule::MAX_MODULE_PATH_LEN + gomodule::MAX_MODULE_VERSION_LEN) + MAX_ARTIFACT_LEN + 2;
 
 /// A non-Go ecosystem whose records lockproof logs. Each name is a path element without a dot,
 /// so it can never be mistaken for a Go module path.
@@ -198,7 +217,7 @@ impl RecordKey {
     /// # Errors
     /// [`Error::Malformed`] if the text is not the canonical lookup path of a valid key.
     pub fn parse_lookup_path(text: &str) -> Result<Self, Error> {
-        if text.len() > gomodule::MAX_MODULE_PATH_LEN + MAX_VERSION_LEN + MAX_ARTIFACT_LEN + 2 {
+        if text.len() > MAX_LOOKUP_PATH_LEN {
             return Err(bad("lookup path", "too long".to_owned()));
         }
         let (name, rest) = text

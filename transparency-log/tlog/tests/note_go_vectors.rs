@@ -2,7 +2,10 @@
 //! `fixtures/go-sumdb-vectors/*.json` (made by Go's `note.Sign` with the deterministic interop
 //! key) are reproduced byte for byte, and open with the Go verifier key.
 
-#![allow(clippy::unwrap_used, reason = "tests: a failed unwrap is a failed test")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "tests: a failed unwrap is a failed test"
+)]
 
 use lockproof_tlog::checkpoint::{format_tree_note, parse_tree_note};
 use lockproof_tlog::key::{KeyName, SignerKey, VerifierKey};

@@ -1,7 +1,10 @@
 //! Opening signed notes: the C2SP signed-note rules and Go `note.Open`'s behaviour, with the
 //! Go package-documentation vector and one negative test per rule.
 
-#![allow(clippy::unwrap_used, reason = "tests: a failed unwrap is a failed test")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "tests: a failed unwrap is a failed test"
+)]
 
 use lockproof_tlog::Error;
 use lockproof_tlog::key::{KeyId, KeyName, SignerKey, VerifierKey};
