@@ -250,6 +250,20 @@ impl VerifierKey {
         })
     }
 
+    /// The same public key as a cosignature/v1 (`0x04`) key, with the key id recomputed: how
+    /// a witness that publishes a plain Ed25519 vkey is trusted as a cosigner (as
+    /// transparency-dev/formats `NewVerifierForCosignatureV1` does). Returns the key
+    /// unchanged if it already is one.
+    pub fn to_cosignature_v1(&self) -> VerifierKey {
+        let public = self.key.to_bytes();
+        VerifierKey {
+            name: self.name.clone(),
+            id: KeyId::compute(&self.name, KeyAlgorithm::CosignatureV1, &public),
+            algorithm: KeyAlgorithm::CosignatureV1,
+            key: self.key,
+        }
+    }
+
     /// The key name.
     pub fn name(&self) -> &KeyName {
         &self.name
@@ -386,6 +400,17 @@ impl SignerKey {
             self.name,
             self.id,
             BASE64.encode(material)
+        )
+    }
+
+    /// The same private key as a cosignature/v1 (`0x04`) signer, with the key id recomputed
+    /// (transparency-dev/formats `NewSignerForCosignatureV1`). Returns the key unchanged if
+    /// it already is one.
+    pub fn to_cosignature_v1(&self) -> SignerKey {
+        Self::from_seed_with(
+            self.name.clone(),
+            KeyAlgorithm::CosignatureV1,
+            self.key.to_bytes(),
         )
     }
 

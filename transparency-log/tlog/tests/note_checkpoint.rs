@@ -241,3 +241,27 @@ fn parses_a_native_cosignature_vkey() {
     assert_eq!(key.algorithm(), KeyAlgorithm::CosignatureV1);
     assert_eq!(key.to_string(), vkey);
 }
+
+#[test]
+fn plain_ed25519_witness_keys_convert_to_cosigner_keys() {
+    let ed = SignerKey::from_seed(KeyName::new("witness.example/w2").unwrap(), [5; 32]);
+    let co = ed.to_cosignature_v1();
+    assert_eq!(co.algorithm(), KeyAlgorithm::CosignatureV1);
+    assert_eq!(co.verifier_key(), ed.verifier_key().to_cosignature_v1());
+    assert_eq!(
+        co.to_cosignature_v1().to_private_text(),
+        co.to_private_text()
+    );
+    let sig = cosign(&sofa(), &co, 7).unwrap();
+    assert_eq!(
+        verify_cosignature(&sofa(), &ed.verifier_key().to_cosignature_v1(), &sig),
+        Ok(7)
+    );
+    // transparency-dev/formats TestCoSigV1NewVerifier: an Ed25519 vkey usable as a cosigner.
+    let vkey =
+        VerifierKey::parse("TEST+7997405c+AQcC+FTVKf0jlTdHDY3rbevmnKxxPjigCXlVtGe6RIr6").unwrap();
+    let cosigner = vkey.to_cosignature_v1();
+    assert_eq!(cosigner.public_key(), vkey.public_key());
+    assert_ne!(cosigner.key_id(), vkey.key_id());
+    assert_eq!(VerifierKey::parse(&cosigner.to_string()).unwrap(), cosigner);
+}
