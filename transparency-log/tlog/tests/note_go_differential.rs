@@ -14,6 +14,7 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 
 use lockproof_tlog::gomodule::{
     check_path, check_version, escape_path, escape_version, unescape_path, unescape_version,
@@ -41,55 +42,34 @@ fn go_available() -> bool {
     found
 }
 
-/// A scratch directory removed on drop (the crate has no tempfile dependency).
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Self {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let n = N.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("tlog-go-diff-{}-{n}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        // Go's module cache is read-only; make it writable so it can be removed.
-        let _ = Command::new("chmod")
-            .arg("-R")
-            .arg("u+w")
-            .arg(&self.0)
-            .status();
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Builds the Go helper in a fresh temporary directory (offline, no module proxy).
-fn build_helper(tmp: &Path) -> PathBuf {
-    let src = tmp.join("src");
-    std::fs::create_dir_all(&src).unwrap();
-    let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/go_differential");
-    for f in ["go.mod", "main.go"] {
-        std::fs::copy(here.join(f), src.join(f)).unwrap();
-    }
-    let bin = tmp.join("tlogdiff");
-    let status = Command::new("go")
-        .args(["build", "-o"])
-        .arg(&bin)
-        .arg(".")
-        .current_dir(&src)
-        .env("GOPROXY", "off")
-        .env("GOFLAGS", "-mod=mod")
-        .env("GOTOOLCHAIN", "local")
-        .env("GOCACHE", tmp.join("gocache"))
-        .env("GOPATH", tmp.join("gopath"))
-        .status()
-        .unwrap();
-    assert!(status.success(), "building the Go helper failed");
-    bin
+/// Builds the Go helper once per test binary, offline (no module proxy), under Cargo's
+/// per-target scratch directory (which also keeps Go's build cache between runs).
+fn helper() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let tmp = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tlog-go-differential");
+        let src = tmp.join("src");
+        std::fs::create_dir_all(&src).unwrap();
+        let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/go_differential");
+        for f in ["go.mod", "main.go"] {
+            std::fs::copy(here.join(f), src.join(f)).unwrap();
+        }
+        let bin = tmp.join("tlogdiff");
+        let status = Command::new("go")
+            .args(["build", "-o"])
+            .arg(&bin)
+            .arg(".")
+            .current_dir(&src)
+            .env("GOPROXY", "off")
+            .env("GOFLAGS", "-mod=mod")
+            .env("GOTOOLCHAIN", "local")
+            .env("GOCACHE", tmp.join("gocache"))
+            .env("GOPATH", tmp.join("gopath"))
+            .status()
+            .unwrap();
+        assert!(status.success(), "building the Go helper failed");
+        bin
+    })
 }
 
 /// Asks Go every request in one process; each answer is `Some(results)` or `None` (error).
@@ -149,8 +129,7 @@ fn module_paths_versions_and_escaping_agree_with_go() {
     if !go_available() {
         return;
     }
-    let tmp = TempDir::new();
-    let bin = build_helper(&tmp.0);
+    let bin = helper();
 
     let mut paths = samples(
         "[a-z0-9.-]{1,8}(\\.com)?(/[A-Za-z0-9._~!+-]{0,6}){0,3}(/v[0-9]{1,2}|\\.v[0-9])?|gopkg\\.in/[a-z]{1,4}(\\.v[0-9]{1,2})?",
@@ -200,7 +179,7 @@ fn module_paths_versions_and_escaping_agree_with_go() {
             vec![s(version_paths[i % version_paths.len()]), s(v)],
         ));
     }
-    let answers = ask_go(&bin, &reqs);
+    let answers = ask_go(bin, &reqs);
 
     let mut accepted = 0;
     for ((op, args), go) in reqs.iter().zip(&answers) {
@@ -241,8 +220,7 @@ fn keys_signed_notes_and_tree_notes_agree_with_go() {
     if !go_available() {
         return;
     }
-    let tmp = TempDir::new();
-    let bin = build_helper(&tmp.0);
+    let bin = helper();
 
     let cases = samples(
         (
@@ -256,7 +234,7 @@ fn keys_signed_notes_and_tree_notes_agree_with_go() {
     for (name, seed, text) in &cases {
         reqs.push(("sign", vec![s(name), seed.to_vec(), s(text)]));
     }
-    let answers = ask_go(&bin, &reqs);
+    let answers = ask_go(bin, &reqs);
     let mut opens: Vec<(&str, Vec<Vec<u8>>)> = Vec::new();
     for ((name, seed, text), go) in cases.iter().zip(&answers) {
         let go = go.as_ref().unwrap();
@@ -274,7 +252,7 @@ fn keys_signed_notes_and_tree_notes_agree_with_go() {
             opens.push(("open", vec![go[1].clone(), variant]));
         }
     }
-    let opened = ask_go(&bin, &opens);
+    let opened = ask_go(bin, &opens);
     let mut agreed_ok = 0;
     for ((_, args), go) in opens.iter().zip(&opened) {
         let vkey = VerifierKey::parse(&utf8(&args[0])).unwrap();
@@ -307,7 +285,7 @@ fn keys_signed_notes_and_tree_notes_agree_with_go() {
     );
     let reqs: Vec<_> = trees.iter().map(|t| ("parsetree", vec![s(t)])).collect();
     let mut tree_ok = 0;
-    for (t, go) in trees.iter().zip(ask_go(&bin, &reqs)) {
+    for (t, go) in trees.iter().zip(ask_go(bin, &reqs)) {
         let ours = parse_tree_note(t)
             .map(|tree| vec![s(&tree.size.to_string()), s(&tree.hash.to_base64())]);
         match (&ours, &go) {
@@ -359,4 +337,44 @@ fn mutations(msg: &[u8]) -> Vec<Vec<u8>> {
     dup.extend_from_slice(&msg[sig_start..]);
     out.push(dup);
     out
+}
+
+#[test]
+fn every_accepted_record_satisfies_go_record_text_rules() {
+    if !go_available() {
+        return;
+    }
+    let bin = helper();
+    let base = [
+        "example.com/hello v1.0.0 h1:CLl+W6A0kCb5Wsz7qWFfVSmWzKovecFUCwhgvq43NHQ=\n\
+         example.com/hello v1.0.0/go.mod h1:RslnPMa/nR3RpskRbvoDBlr6/b2RhFS0EEnq72RQTo0=\n",
+        "cargo/serde 1.0.219 sha256:9f8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a39281706f5e4d3c2b1a0\n",
+    ];
+    // Each base record with one byte replaced by each of a few interesting bytes.
+    let mut texts: Vec<Vec<u8>> = Vec::new();
+    for b in base {
+        texts.push(s(b));
+        for pos in 0..b.len() {
+            for byte in [b'\n', b'\r', b'\t', b' ', 0x7f, 0xc3, 0x00] {
+                let mut t = s(b);
+                t[pos] = byte;
+                texts.push(t);
+            }
+        }
+    }
+    let reqs: Vec<_> = texts
+        .iter()
+        .map(|t| ("recordtext", vec![t.clone()]))
+        .collect();
+    let mut accepted = 0;
+    for (t, go) in texts.iter().zip(ask_go(bin, &reqs)) {
+        if lockproof_tlog::Record::parse(t).is_ok() {
+            assert!(
+                go.is_some(),
+                "lockproof accepts a record Go's FormatRecord rejects: {t:?}"
+            );
+            accepted += 1;
+        }
+    }
+    assert!(accepted >= base.len());
 }
