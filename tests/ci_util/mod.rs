@@ -1,0 +1,207 @@
+//! Helpers for the tests that run workflows under `act` in host mode (tests/ci_*.rs).
+#![allow(dead_code, unreachable_pub)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::support::fixture;
+
+/// Upper bound for one act run, in seconds (`timeout` kills act after it).
+pub const ACT_TIMEOUT_SECS: u32 = 600;
+
+/// A temporary git repository for one act run: `<tmp>/repo`, with a separate `<tmp>/home`.
+pub struct ActRepo {
+    dir: tempfile::TempDir,
+}
+
+impl ActRepo {
+    /// The repository (act's working directory).
+    pub fn path(&self) -> PathBuf {
+        self.dir.path().join("repo")
+    }
+
+    /// The temporary HOME for the run.
+    pub fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+}
+
+/// The outcome of one act run.
+pub struct ActRun {
+    /// act exited 0.
+    pub success: bool,
+    /// Everything act printed.
+    pub log: String,
+}
+
+impl ActRun {
+    /// Whether the job with display name `name` succeeded (`Some(true)`), failed
+    /// (`Some(false)`), or did not run (`None`), read from act's `🏁  Job …` lines.
+    pub fn job(&self, name: &str) -> Option<bool> {
+        let mut result = None;
+        for line in self.log.lines() {
+            let Some(rest) = line.strip_prefix('[') else { continue };
+            let Some((label, tail)) = rest.split_once(']') else { continue };
+            let job = label.trim().split_once('/').map_or(label.trim(), |(_, j)| j);
+            if job != name {
+                continue;
+            }
+            if tail.contains("Job succeeded") {
+                result = Some(true);
+            } else if tail.contains("Job failed") {
+                result = Some(false);
+            }
+        }
+        result
+    }
+}
+
+/// Copy `src` (a directory) into `dst`, recursively.
+pub fn copy_dir(src: &Path, dst: &Path) {
+    fs::create_dir_all(dst).expect("mkdir");
+    for e in fs::read_dir(src).unwrap_or_else(|e| panic!("{}: {e}", src.display())) {
+        let e = e.expect("entry");
+        let to = dst.join(e.file_name());
+        if e.file_type().expect("type").is_dir() {
+            copy_dir(&e.path(), &to);
+        } else {
+            fs::copy(e.path(), &to).expect("copy");
+        }
+    }
+}
+
+fn git(repo: &Path, args: &[&str]) {
+    let st = Command::new("git")
+        .args(["-c", "user.name=lockproof-test", "-c", "user.email=test@lockproof.invalid"])
+        .args(["-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"])
+        .args(args)
+        .current_dir(repo)
+        .status()
+        .expect("git");
+    assert!(st.success(), "git {args:?} failed");
+}
+
+/// Commit everything in `repo` with `message`.
+pub fn commit_all(repo: &Path, message: &str) {
+    git(repo, &["add", "-A"]);
+    git(repo, &["commit", "-q", "-m", message]);
+}
+
+/// A git repository with the files of `fixture_dir`, `workflow` as
+/// `.github/workflows/ci.yml`, and `extra` files (path, content), committed.
+pub fn act_repo(fixture_dir: &Path, workflow: &str, extra: &[(&str, &str)]) -> ActRepo {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = dir.path().join("repo");
+    copy_dir(fixture_dir, &repo);
+    fs::create_dir_all(dir.path().join("home")).expect("home");
+    let wf = repo.join(".github/workflows/ci.yml");
+    fs::create_dir_all(wf.parent().expect("parent")).expect("mkdir");
+    fs::write(&wf, workflow).expect("workflow");
+    for (path, content) in extra {
+        let p = repo.join(path);
+        fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        fs::write(p, content).expect("write");
+    }
+    git(&repo, &["init", "-q"]);
+    commit_all(&repo, "fixture");
+    ActRepo { dir }
+}
+
+/// Every remote `uses: owner/repo[/path]@ref` in the workflow and in the action.yml files under
+/// `repo`, except `actions/checkout` (act copies the working tree for it).
+fn remote_uses(repo: &Path) -> Vec<String> {
+    let mut texts = Vec::new();
+    for f in ["action.yml", ".github/workflows/ci.yml"] {
+        if let Ok(t) = fs::read_to_string(repo.join(f)) {
+            texts.push(t);
+        }
+    }
+    let mut out: Vec<String> = texts
+        .iter()
+        .flat_map(|t| t.lines())
+        .filter_map(|l| {
+            let l = l.trim().trim_start_matches("- ");
+            let spec = l.strip_prefix("uses:")?.split_whitespace().next()?.to_owned();
+            let remote = !spec.starts_with("./") && !spec.starts_with("actions/checkout@");
+            remote.then_some(spec)
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Run `act EVENT` in host mode on the repository, offline, with every remote action but
+/// checkout stubbed by the no-op action, and `extra` arguments appended.
+pub fn run_act(repo: &ActRepo, event: &str, extra: &[&str]) -> ActRun {
+    let stub = fixture("ci/stubs/noop");
+    let shared = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ci-act");
+    fs::create_dir_all(&shared).expect("shared cache dir");
+    let real_home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+    let rustup_home =
+        std::env::var_os("RUSTUP_HOME").map_or_else(|| real_home.join(".rustup"), PathBuf::from);
+    let cargo_home =
+        std::env::var_os("CARGO_HOME").map_or_else(|| real_home.join(".cargo"), PathBuf::from);
+
+    let mut cmd = Command::new("timeout");
+    cmd.arg(ACT_TIMEOUT_SECS.to_string())
+        .arg("act")
+        .arg(event)
+        .args(["-W", ".github/workflows/ci.yml"])
+        .args(["-P", "ubuntu-latest=-self-hosted"])
+        .args(["--action-offline-mode", "--no-cache-server"])
+        .args(["--container-daemon-socket", "-"]);
+    for spec in remote_uses(&repo.path()) {
+        cmd.arg("--local-repository").arg(format!("{spec}={}", stub.display()));
+    }
+    cmd.args(extra)
+        .current_dir(repo.path())
+        .env("HOME", repo.home())
+        .env("GOCACHE", shared.join("gocache"))
+        .env("GOPROXY", "off")
+        .env("GOTOOLCHAIN", "local")
+        .env("RUSTUP_HOME", rustup_home)
+        .env("CARGO_HOME", cargo_home)
+        .env("CARGO_TARGET_DIR", shared.join("cargo-target"))
+        .env("CARGO_NET_OFFLINE", "true")
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("CARGO_TERM_COLOR");
+    let out = cmd.output().expect("run act");
+    let log = strip_ansi(&format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    ));
+    ActRun { success: out.status.success(), log }
+}
+
+/// `s` without ANSI escape sequences (the workflows may force colour on).
+pub fn strip_ansi(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\u{1b}' {
+            out.push(c);
+            continue;
+        }
+        match chars.peek() {
+            Some('[') => {
+                chars.next();
+                // CSI: parameters and intermediates, then one final byte in @..~.
+                for c in chars.by_ref() {
+                    if ('@'..='~').contains(&c) {
+                        break;
+                    }
+                }
+            }
+            Some('(') => {
+                chars.next();
+                chars.next();
+            }
+            _ => {}
+        }
+    }
+    out
+}
