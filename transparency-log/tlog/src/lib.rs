@@ -8,6 +8,47 @@
 //! from storage or the network reaches it through one narrow reader trait, and follows the
 //! plan → fetch → compute shape: work out which indexes are needed, read them in one batch,
 //! then compute. Nothing read through a reader is trusted until it is verified.
+//!
+//! # Merkle example
+//!
+//! A log keeps its records and, in a flat append-only list, the hashes of every complete
+//! subtree ([`stored_hashes`] says what to append for each record, numbered as Go's `tlog`
+//! numbers them). From those it answers for any tree size: the tree hash, inclusion proofs
+//! and consistency proofs. A client that trusts a tree head (from a verified checkpoint)
+//! checks the proofs against it.
+//!
+//! ```
+//! use lockproof_tlog::{
+//!     Hash, Tree, check_record, check_tree, prove_record, prove_tree, record_hash,
+//!     stored_hashes, tree_hash,
+//! };
+//!
+//! // The log: append three records.
+//! let records: [&[u8]; 3] = [b"a 1 sha256:aa\n", b"b 1 sha256:bb\n", b"c 1 sha256:cc\n"];
+//! let mut stored: Vec<Hash> = Vec::new(); // a Vec<Hash> is a complete in-memory HashReader
+//! for (n, record) in records.iter().enumerate() {
+//!     let new = stored_hashes(n as u64, record, &stored)?;
+//!     stored.extend(new);
+//! }
+//! let old = Tree { size: 2, hash: tree_hash(2, &stored)? };
+//! let new = Tree { size: 3, hash: tree_hash(3, &stored)? };
+//!
+//! // The log proves that record 1 is in the new tree and that the new tree extends the old.
+//! let inclusion = prove_record(new.size, 1, &stored)?;
+//! let consistency = prove_tree(new.size, old.size, &stored)?;
+//!
+//! // The client checks both against tree heads it trusts; any change makes them fail.
+//! check_record(&inclusion, new.size, new.hash, 1, record_hash(records[1]))?;
+//! check_tree(&consistency, new.size, new.hash, old.size, old.hash)?;
+//! let forged = record_hash(b"b 1 sha256:00\n");
+//! assert!(check_record(&inclusion, new.size, new.hash, 1, forged).is_err());
+//! assert!(check_tree(&consistency, new.size, new.hash, old.size, Hash([0; 32])).is_err());
+//! # Ok::<(), lockproof_tlog::Error>(())
+//! ```
+//!
+//! A tiled log serves the same stored hashes as [`Tile`]s ([`read_tile_data`], with paths for
+//! the Go sumdb and C2SP tlog-tiles faces in [`tile_path`]); a client reads them through a
+//! [`TileHashReader`], which authenticates every tile against its trusted [`Tree`] before use.
 
 #![forbid(unsafe_code)]
 #![warn(clippy::unwrap_used)]
