@@ -63,6 +63,9 @@ pub struct Check {
     pub attribute: bool,
     /// Host capabilities; probed when `None`.
     pub host: Option<HostCapabilities>,
+    /// Write a diffoscope text report per differing artifact into this directory, if
+    /// diffoscope is installed (optional: a note says when it is not).
+    pub diffoscope: Option<PathBuf>,
 }
 
 impl Check {
@@ -81,6 +84,7 @@ impl Check {
             source_date_epoch: None,
             attribute: true,
             host: None,
+            diffoscope: None,
         }
     }
 
@@ -169,7 +173,11 @@ impl Check {
             }
             _ => None,
         };
-        let artifacts = artifact_reports(&setup, &control, &experiments);
+        let mut artifacts = artifact_reports(&setup, &control, &experiments);
+        let mut notes = Vec::new();
+        if let Some(dir) = &self.diffoscope {
+            notes.extend(run_diffoscope(dir, &control, &experiments, &mut artifacts)?);
+        }
         let causes = causes(attribution.as_ref(), &artifacts);
         Ok(Report {
             schema: REPORT_SCHEMA_VERSION,
@@ -189,6 +197,7 @@ impl Check {
             attribution,
             causes,
             kept: self.keep.as_ref().map(|_| work_dir),
+            notes,
         })
     }
 }
@@ -344,6 +353,7 @@ fn artifact_reports(
                 differences: Vec::new(),
                 evidence: Vec::new(),
                 hints: Vec::new(),
+                diffoscope: None,
             };
             let control_bytes = c.and_then(|c| read_capped(&c.stored));
             if let Some(bytes) = &control_bytes {
@@ -441,4 +451,52 @@ fn evidence_cause(e: &Evidence) -> Option<Cause> {
         EvidenceKind::Timestamp => Cause::Time,
         EvidenceKind::BuildPath => return None,
     })
+}
+
+/// Runs diffoscope on each differing artifact; returns notes (diffoscope missing or failing).
+fn run_diffoscope(
+    dir: &std::path::Path,
+    control: &BuildOutput,
+    experiments: &[BuildOutput],
+    artifacts: &mut [ArtifactReport],
+) -> Result<Vec<String>, Error> {
+    let installed = std::process::Command::new("sh")
+        .args(["-c", "command -v diffoscope"])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !installed {
+        return Ok(vec![
+            "--diffoscope: diffoscope is not installed; no report written".to_owned(),
+        ]);
+    }
+    std::fs::create_dir_all(dir).map_err(|e| Error::io("create directory", dir, e))?;
+    let mut notes = Vec::new();
+    for a in artifacts.iter_mut().filter(|a| !a.reproducible) {
+        let (Some(run), Some(c)) = (a.compared_run, control.artifacts.get(&a.name)) else {
+            continue;
+        };
+        let Some(e) = experiments
+            .get(run as usize - 1)
+            .and_then(|e| e.artifacts.get(&a.name))
+        else {
+            continue;
+        };
+        let out = dir.join(format!("{}.diffoscope.txt", a.name.replace('/', "_")));
+        let status = std::process::Command::new("diffoscope")
+            .arg("--text")
+            .arg(&out)
+            .arg(&c.stored)
+            .arg(&e.stored)
+            .stdout(std::process::Stdio::null())
+            .status()
+            .map_err(|err| Error::io("run diffoscope on", &c.stored, err))?;
+        // diffoscope exits 1 when the files differ, which is expected here.
+        if matches!(status.code(), Some(0 | 1)) {
+            a.diffoscope = Some(out);
+        } else {
+            notes.push(format!("diffoscope failed on {} ({status})", a.name));
+        }
+    }
+    Ok(notes)
 }

@@ -42,6 +42,7 @@ pub fn copy_tree(source: &Path, dest: &Path) -> Result<BTreeSet<PathBuf>, Error>
         })
         .build();
     let mut files = BTreeSet::new();
+    let mut dirs = Vec::new();
     for entry in walker {
         let entry =
             entry.map_err(|e| Error::io("walk", &source, std::io::Error::other(e.to_string())))?;
@@ -59,6 +60,9 @@ pub fn copy_tree(source: &Path, dest: &Path) -> Result<BTreeSet<PathBuf>, Error>
             fs::create_dir_all(&target).map_err(|e| Error::io("create directory", &target, e))?;
             fs::set_permissions(&target, meta.permissions())
                 .map_err(|e| Error::io("set permissions", &target, e))?;
+            if let Ok(mtime) = meta.modified() {
+                dirs.push((target, mtime));
+            }
         } else if kind.is_symlink() {
             let link =
                 fs::read_link(entry.path()).map_err(|e| Error::io("read link", entry.path(), e))?;
@@ -77,6 +81,13 @@ pub fn copy_tree(source: &Path, dest: &Path) -> Result<BTreeSet<PathBuf>, Error>
             files.insert(rel.to_path_buf());
         }
         // Sockets, FIFOs and devices are not source; they are skipped.
+    }
+    // Directory mtimes last, deepest first: creating entries inside updates them.
+    for (dir, mtime) in dirs.into_iter().rev() {
+        let handle = fs::File::open(&dir).map_err(|e| Error::io("open", &dir, e))?;
+        handle
+            .set_modified(mtime)
+            .map_err(|e| Error::io("set mtime", &dir, e))?;
     }
     Ok(files)
 }
@@ -116,6 +127,9 @@ mod tests {
             .modified()
             .unwrap();
         assert_eq!(m1, m2);
+        let d1 = fs::metadata(root.join("sub")).unwrap().modified().unwrap();
+        let d2 = fs::metadata(dest.join("sub")).unwrap().modified().unwrap();
+        assert_eq!(d1, d2);
     }
 
     #[test]

@@ -28,7 +28,13 @@
 //! ```
 
 #![forbid(unsafe_code)]
-#![cfg_attr(test, allow(clippy::unwrap_used, reason = "tests: a failed unwrap is a failed test"))]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        reason = "tests: a failed unwrap is a failed test"
+    )
+)]
 
 mod attribute;
 mod check;

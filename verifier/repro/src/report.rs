@@ -63,6 +63,8 @@ pub struct ArtifactReport {
     pub evidence: Vec<Evidence>,
     /// Fixes that follow from the differences themselves (archive metadata).
     pub hints: Vec<String>,
+    /// The diffoscope report written for this artifact (`--diffoscope`).
+    pub diffoscope: Option<PathBuf>,
 }
 
 /// One cause, with the variations that showed it and the fix.
@@ -107,4 +109,6 @@ pub struct Report {
     pub causes: Vec<CauseReport>,
     /// The kept work directory (`--keep`), holding trees, logs and artifacts.
     pub kept: Option<PathBuf>,
+    /// Remarks that are neither findings nor errors (an optional tool that is missing, …).
+    pub notes: Vec<String>,
 }
