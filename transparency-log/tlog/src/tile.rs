@@ -219,6 +219,8 @@ pub(crate) fn tile_hash(data: &[u8]) -> Hash {
 /// `new_size` records (Go's `NewTiles`): at each level, every full tile completed by the growth
 /// and the new partial tile, if any. Data tiles are not listed; they mirror level 0.
 ///
+/// Cost: one `Tile` per tile listed, about `(new_size − old_size) / 2^height` plus one per level.
+///
 /// # Errors
 /// [`Error::OutOfRange`] if `height` is not in `1..=MAX_TILE_HEIGHT`, `old_size > new_size`, or
 /// `new_size > MAX_TREE_SIZE`.
@@ -270,6 +272,9 @@ pub fn new_tiles(height: u8, old_size: u64, new_size: u64) -> Result<Vec<Tile>, 
 
 /// Every hash tile of a tree of `size` records: at each level, the full tiles and the partial
 /// tile (if any) that the tree consists of. Equivalent to `new_tiles(height, 0, size)`.
+///
+/// Cost: one `Tile` per tile of the tree, about `size / 2^height` of them; meant for tests,
+/// audits and small logs, not for trees of billions of records.
 ///
 /// # Errors
 /// As [`new_tiles`].

@@ -149,6 +149,10 @@ pub fn stored_hash_index(level: u8, n: u64) -> u64 {
 
 /// The inverse of [`stored_hash_index`]: the `(level, n)` of a stored hash
 /// (Go's `SplitStoredHashIndex`).
+///
+/// # Panics
+/// Never; any `u64` is accepted (indexes beyond trees of [`MAX_TREE_SIZE`] give meaningless
+/// but harmless results).
 #[must_use]
 pub fn split_stored_hash_index(index: u64) -> (u8, u64) {
     // The first hash written by record n is at stored_hash_index(0, n) ≤ 2n, so the record that
@@ -157,7 +161,10 @@ pub fn split_stored_hash_index(index: u64) -> (u8, u64) {
     let mut index_n = stored_hash_index(0, n);
     loop {
         // Record n writes 1 + trailing_ones(n) hashes; the next record starts after them.
-        let next = index_n + 1 + u64::from(n.trailing_ones());
+        // (No next record fits in a u64 near the top of the range: stop there.)
+        let Some(next) = index_n.checked_add(1 + u64::from(n.trailing_ones())) else {
+            break;
+        };
         if next > index {
             break;
         }
