@@ -159,12 +159,9 @@ pub fn split_stored_hash_index(index: u64) -> (u8, u64) {
     // wrote `index` is at least index/2 and at most index/2 + log2(index).
     let mut n = index / 2;
     let mut index_n = stored_hash_index(0, n);
-    loop {
-        // Record n writes 1 + trailing_ones(n) hashes; the next record starts after them.
-        // (No next record fits in a u64 near the top of the range: stop there.)
-        let Some(next) = index_n.checked_add(1 + u64::from(n.trailing_ones())) else {
-            break;
-        };
+    // Record n writes 1 + trailing_ones(n) hashes; the next record starts after them. (Near
+    // the top of the u64 range no next record fits: stop there.)
+    while let Some(next) = index_n.checked_add(1 + u64::from(n.trailing_ones())) {
         if next > index {
             break;
         }
@@ -174,7 +171,7 @@ pub fn split_stored_hash_index(index: u64) -> (u8, u64) {
     // The hash is one of (0, n), (1, n/2), (2, n/4), … written by record n.
     // index − index_n ≤ trailing_ones(n) ≤ 63, so it fits in a u8.
     let level = u8::try_from(index - index_n).unwrap_or(u8::MAX);
-    (level, n >> level)
+    (level, n.checked_shr(u32::from(level)).unwrap_or(0))
 }
 
 /// The number of stored hashes in a log of `n` records (Go's `StoredHashCount`).
