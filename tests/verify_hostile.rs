@@ -1,0 +1,247 @@
+//! Acceptance 3 of issue 5: a hostile log is caught. Each lie is its own test against a small
+//! lying HTTP server; every one must exit 1 with a clear message and never panic or pass.
+
+#[path = "support/mod.rs"]
+mod support;
+#[path = "verify_util/mod.rs"]
+mod verify_util;
+
+use std::path::Path;
+use std::time::Duration;
+
+use verify_util::fake::{FakeLog, Lie, Server, serve};
+use verify_util::{cargo_lock, text};
+
+const NAME: &str = "hostile.test/log";
+
+struct Case {
+    home: tempfile::TempDir,
+    server: Server,
+    records: Vec<String>,
+}
+
+fn setup(n: usize) -> Case {
+    let home = tempfile::tempdir().unwrap();
+    let (lock, records) = cargo_lock(n);
+    std::fs::write(home.path().join("Cargo.lock"), lock).unwrap();
+    let server = serve(FakeLog::new(NAME, 1, &records));
+    Case {
+        home,
+        server,
+        records,
+    }
+}
+
+impl Case {
+    fn vkey(&self) -> String {
+        self.server.log.lock().unwrap().vkey()
+    }
+
+    fn verify(&self, extra: &[&str]) -> std::process::Output {
+        let mut cmd = support::lockproof(self.home.path());
+        cmd.current_dir(self.home.path())
+            .args(["verify", "Cargo.lock", "--timeout", "2", "--log"])
+            .arg(format!("{} {}", self.vkey(), self.server.url))
+            .args(extra);
+        cmd.output().unwrap()
+    }
+
+    fn set_lie(&self, lie: Lie) {
+        self.server.log.lock().unwrap().lie = lie;
+    }
+}
+
+/// Exit 1, the expected message, and no panic.
+fn assert_caught(out: &std::process::Output, needle: &str) {
+    let t = text(out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(!t.contains("panicked"), "{t}");
+    assert!(t.contains(needle), "expected {needle:?} in:\n{t}");
+    assert!(t.contains("FAILED"), "{t}");
+}
+
+fn evidence_files(home: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let logs = home.join("state/lockproof/logs");
+    for d in std::fs::read_dir(logs).into_iter().flatten().flatten() {
+        for f in std::fs::read_dir(d.path()).into_iter().flatten().flatten() {
+            if f.file_name().to_string_lossy().starts_with("evidence-") {
+                out.push(f.path());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn honest_fake_log_passes_so_the_lies_below_are_what_fails() {
+    let c = setup(5);
+    let out = c.verify(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
+#[test]
+fn rejects_a_bad_signature() {
+    let c = setup(5);
+    c.set_lie(Lie::BadSignature);
+    assert_caught(&c.verify(&[]), "invalid signature by known key");
+}
+
+#[test]
+fn rejects_a_signature_by_an_unknown_key_with_the_right_name() {
+    let c = setup(5);
+    c.set_lie(Lie::UnknownKey);
+    assert_caught(&c.verify(&[]), "no verifiable signatures");
+}
+
+#[test]
+fn rejects_a_malformed_note() {
+    let c = setup(5);
+    c.set_lie(Lie::MalformedNote);
+    assert_caught(&c.verify(&[]), "checkpoint rejected");
+}
+
+#[test]
+fn catches_a_rolled_back_tree_and_writes_evidence() {
+    let c = setup(6);
+    assert_eq!(c.verify(&[]).status.code(), Some(0));
+    let shorter = c.records[..4].to_vec();
+    c.server.log.lock().unwrap().set_records(&shorter);
+    let out = c.verify(&[]);
+    assert_caught(&out, "rollback");
+    let ev = evidence_files(c.home.path());
+    assert_eq!(ev.len(), 1, "{}", text(&out));
+    let e: serde_json::Value = serde_json::from_slice(&std::fs::read(&ev[0]).unwrap()).unwrap();
+    assert_eq!(e["kind"], "rollback");
+    assert_eq!(e["trusted_size"], 6);
+    assert_eq!(e["new_size"], 4);
+    assert!(
+        e["trusted_note"]
+            .as_str()
+            .unwrap()
+            .contains("go.sum database tree\n6\n")
+    );
+}
+
+#[test]
+fn catches_a_forked_tree_and_writes_evidence_with_the_proof() {
+    let c = setup(6);
+    assert_eq!(c.verify(&[]).status.code(), Some(0));
+    // Same first record, a different second record, and growth: not an extension.
+    let mut forked = c.records.clone();
+    forked[1] = "cargo/evil 6.6.6 sha256:6666666666666666666666666666666666666666666666666666666666666666\n".to_owned();
+    forked.push("cargo/more 1.0.0 sha256:1111111111111111111111111111111111111111111111111111111111111111\n".to_owned());
+    c.server.log.lock().unwrap().set_records(&forked);
+    let out = c.verify(&[]);
+    assert_caught(&out, "fork");
+    let ev = evidence_files(c.home.path());
+    assert_eq!(ev.len(), 1);
+    let e: serde_json::Value = serde_json::from_slice(&std::fs::read(&ev[0]).unwrap()).unwrap();
+    assert_eq!(e["kind"], "fork");
+    assert!(!e["consistency_proof"].as_array().unwrap().is_empty());
+    assert!(e["prefix_root"].is_string());
+}
+
+#[test]
+fn catches_a_forked_tree_through_the_batched_api() {
+    let c = setup(6);
+    c.server.log.lock().unwrap().batch = true;
+    assert_eq!(c.verify(&[]).status.code(), Some(0));
+    let mut forked = c.records.clone();
+    forked[0] = "cargo/evil 6.6.6 sha256:6666666666666666666666666666666666666666666666666666666666666666\n".to_owned();
+    forked.push("cargo/more 1.0.0 sha256:1111111111111111111111111111111111111111111111111111111111111111\n".to_owned());
+    c.server.log.lock().unwrap().set_records(&forked);
+    assert_caught(&c.verify(&[]), "fork");
+}
+
+#[test]
+fn catches_an_inclusion_that_does_not_hold() {
+    let c = setup(5);
+    c.set_lie(Lie::LookupLie);
+    assert_caught(&c.verify(&[]), "inclusion does not hold");
+}
+
+#[test]
+fn catches_a_bad_inclusion_proof_in_a_batched_answer() {
+    let c = setup(5);
+    {
+        let mut l = c.server.log.lock().unwrap();
+        l.batch = true;
+        l.lie = Lie::BadInclusion;
+    }
+    assert_caught(&c.verify(&[]), "inclusion proof for record");
+}
+
+#[test]
+fn catches_a_record_for_a_different_key() {
+    let c = setup(5);
+    c.set_lie(Lie::OtherKey);
+    assert_caught(&c.verify(&[]), "record is for");
+}
+
+#[test]
+fn catches_a_record_id_beyond_the_tree_size() {
+    let c = setup(5);
+    c.set_lie(Lie::IdBeyondSize);
+    assert_caught(&c.verify(&[]), "is not below tree size");
+}
+
+#[test]
+fn catches_a_truncated_tile() {
+    let c = setup(5);
+    c.set_lie(Lie::TruncatedTile);
+    assert_caught(&c.verify(&["--no-cache"]), "tile has");
+}
+
+#[test]
+fn catches_an_oversized_tile() {
+    let c = setup(5);
+    c.set_lie(Lie::OversizedTile);
+    assert_caught(&c.verify(&["--no-cache"]), "tile");
+}
+
+#[test]
+fn times_out_on_a_slow_log() {
+    let c = setup(3);
+    c.set_lie(Lie::Slow(Duration::from_secs(6)));
+    let started = std::time::Instant::now();
+    let out = c.verify(&[]);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_caught(&out, "timed out");
+}
+
+#[test]
+fn fails_when_the_witness_quorum_is_not_met() {
+    let c = setup(4);
+    let (w1, w2) = {
+        let mut l = c.server.log.lock().unwrap();
+        let w1 = l.add_witness("witness.one", 11);
+        // A second witness the policy trusts but the log never gets a cosignature from.
+        let other = FakeLog::new("unused.test", 12, &[]);
+        let _ = other;
+        (
+            w1,
+            verify_util::fake::FakeLog::new("w2.test", 13, &[]).witness_vkey("witness.two", 14),
+        )
+    };
+    let policy = c.home.path().join("policy.txt");
+    std::fs::write(
+        &policy,
+        format!("witness one {w1}\nwitness two {w2}\nquorum 2\n"),
+    )
+    .unwrap();
+    let out = c.verify(&["--policy", policy.to_str().unwrap()]);
+    assert_caught(&out, "witness quorum not met: 1 of the required 2");
+    // With quorum 1 the same log passes: the cosignature itself is genuine.
+    std::fs::write(
+        &policy,
+        format!("witness one {w1}\nwitness two {w2}\nquorum 1\n"),
+    )
+    .unwrap();
+    let out = c.verify(&["--policy", policy.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
