@@ -208,20 +208,26 @@ pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
     /// The message length in bits: (1 + 32 + 32) bytes.
     const MESSAGE_BITS: u64 = 8 * (1 + 2 * HASH_SIZE as u64);
 
-    let mut blocks = [[0u8; 64]; 2];
-    blocks[0][0] = 0x01;
-    blocks[0][1..=HASH_SIZE].copy_from_slice(&left.0);
-    blocks[0][1 + HASH_SIZE..].copy_from_slice(&right.0[..HASH_SIZE - 1]);
-    blocks[1][0] = right.0[HASH_SIZE - 1];
-    blocks[1][1] = 0x80;
-    blocks[1][56..].copy_from_slice(&MESSAGE_BITS.to_be_bytes());
+    // Block 0: 0x01, left (32 bytes), right[..31]. Block 1: right[31], 0x80, zeros, length.
+    let mut block0 = [0u8; 64];
+    let (prefix, rest) = block0.split_at_mut(1);
+    prefix[0] = 0x01;
+    let (l, r) = rest.split_at_mut(HASH_SIZE);
+    l.copy_from_slice(&left.0);
+    r.copy_from_slice(&right.0[..HASH_SIZE - 1]);
+    let mut block1 = [0u8; 64];
+    block1[0] = right.0[HASH_SIZE - 1];
+    block1[1] = 0x80;
+    block1[56..].copy_from_slice(&MESSAGE_BITS.to_be_bytes());
     let mut state = SHA256_IV;
-    compress256(&mut state, &blocks);
-    let mut out = [0u8; HASH_SIZE];
-    for (bytes, word) in out.chunks_exact_mut(4).zip(state) {
-        bytes.copy_from_slice(&word.to_be_bytes());
-    }
-    Hash(out)
+    compress256(&mut state, &[block0, block1]);
+    let w = state.map(u32::to_be_bytes);
+    Hash([
+        w[0][0], w[0][1], w[0][2], w[0][3], w[1][0], w[1][1], w[1][2], w[1][3], //
+        w[2][0], w[2][1], w[2][2], w[2][3], w[3][0], w[3][1], w[3][2], w[3][3], //
+        w[4][0], w[4][1], w[4][2], w[4][3], w[5][0], w[5][1], w[5][2], w[5][3], //
+        w[6][0], w[6][1], w[6][2], w[6][3], w[7][0], w[7][1], w[7][2], w[7][3], //
+    ])
 }
 
 #[cfg(test)]
