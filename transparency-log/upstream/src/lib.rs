@@ -12,6 +12,7 @@
 //! | `npm` | packument (abbreviated, `application/vnd.npm.install-v1+json`) | `versions[v].dist.integrity` |
 //! | `pypi` | Simple API, JSON form ([PEP 691]) | `files[].hashes.sha256` for the file name |
 //! | `go` | a GOPROXY (`.mod` + `.zip`, hashed with Go's dirhash `h1:`) | the two go.sum lines |
+//! | `go` | an upstream checksum database ([`GoSumdb`]; note signature, tree consistency and record inclusion verified) | the logged record |
 //! | `gem` | compact index `info/<gem>` | `checksum:` per platform |
 //!
 //! Every fetcher answers `Ok(None)` when the registry says the version (or file) does not
@@ -29,6 +30,7 @@
 mod cargo;
 mod error;
 mod go_proxy;
+mod go_sumdb;
 mod http;
 mod npm;
 mod pypi;
@@ -37,6 +39,7 @@ mod rubygems;
 pub use cargo::CratesIndex;
 pub use error::Error;
 pub use go_proxy::{GoProxy, h1_go_mod, h1_zip};
+pub use go_sumdb::{GoSumdb, MAX_LOOKUP_BODY, SUM_GOLANG_ORG_KEY};
 pub use http::{Http, HttpConfig};
 pub use npm::NpmRegistry;
 pub use pypi::PypiSimple;
