@@ -20,9 +20,9 @@ pub struct Verified {
     pub identity: Option<String>,
     /// The signing certificate's OIDC issuer (keyless bundles).
     pub issuer: Option<String>,
-    /// Every authenticated signing time (Unix seconds): SET-backed integrated times and RFC 3161
-    /// timestamps. The certificate was checked at each.
-    pub verified_times: Vec<i64>,
+    /// Every authenticated signing time (RFC 3339, UTC): SET-backed integrated times and
+    /// RFC 3161 timestamps. The certificate was checked at each.
+    pub verified_times: Vec<String>,
     /// The Rekor entries whose inclusion proofs were checked (by both implementations).
     pub log_inclusions: Vec<LogInclusion>,
 }
@@ -192,7 +192,7 @@ mod imp {
             verified_times: result
                 .verified_timestamps()
                 .iter()
-                .map(|t| t.as_second())
+                .map(ToString::to_string)
                 .collect(),
             log_inclusions,
         })
