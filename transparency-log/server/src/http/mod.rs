@@ -21,7 +21,8 @@
 
 pub mod api;
 
-use std::sync::Arc;
+use std::io::Write as _;
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::Body;
@@ -45,12 +46,15 @@ const NO_STORE: &str = "no-store";
 pub struct ServeConfig {
     /// The bearer token that authorises `POST /lockproof/v1/add`; `None` disables writes.
     pub token: Option<String>,
+    /// Where to append one line per request (`<METHOD> <path> <status> <bytes>`), if anywhere.
+    pub access_log: Option<Arc<Mutex<std::fs::File>>>,
 }
 
 impl std::fmt::Debug for ServeConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ServeConfig")
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("access_log", &self.access_log.is_some())
             .finish()
     }
 }
@@ -61,16 +65,19 @@ pub(crate) struct AppState {
     pub(crate) log: Log,
     pub(crate) token_hash: Option<[u8; 32]>,
     pub(crate) sumdb_prefix: Arc<str>,
+    pub(crate) access_log: Option<Arc<Mutex<std::fs::File>>>,
 }
 
 /// Builds the router for `log`.
 pub fn router(log: Log, config: ServeConfig) -> Router {
     let token_hash = config.token.as_deref().map(api::sha256);
     let sumdb_prefix: Arc<str> = format!("/sumdb/{}", log.name().as_str()).into();
+    let access_log = config.access_log;
     let state = AppState {
         log,
         token_hash,
         sumdb_prefix,
+        access_log,
     };
     Router::new().fallback(dispatch).with_state(state)
 }
@@ -106,12 +113,22 @@ fn face_of(path: &str) -> &'static str {
 
 async fn dispatch(State(state): State<AppState>, req: Request) -> Response {
     let path = req.uri().path().to_owned();
+    let method = req.method().clone();
     let face = face_of(&path);
     let response = route(&state, req, &path).await;
-    state
-        .log
-        .metrics()
-        .record_request(face, response.status().as_u16());
+    let status = response.status().as_u16();
+    state.log.metrics().record_request(face, status);
+    if let Some(log) = &state.access_log {
+        let len = axum::body::HttpBody::size_hint(response.body())
+            .exact()
+            .unwrap_or(0);
+        let mut f = match log.lock() {
+            Ok(f) => f,
+            Err(p) => p.into_inner(),
+        };
+        // The path is printed with control characters escaped; failures to log are ignored.
+        let _ = writeln!(f, "{method} {} {status} {len}", path.escape_debug());
+    }
     response
 }
 
