@@ -85,13 +85,22 @@ pub const MAX_LOCKFILE_BYTES: u64 = 64 * 1024 * 1024;
 /// [`Error::Io`] if a file cannot be read, [`Error::TooLarge`] over [`MAX_LOCKFILE_BYTES`],
 /// [`Error::UnknownFormat`] if the format is not recognised, [`Error::Invalid`] on bad content.
 pub fn parse(path: &Path) -> Result<Vec<Entry>, Error> {
+    parse_with_format(path).map(|(_, entries)| entries)
+}
+
+/// Like [`parse`], also returning the detected [`Format`].
+///
+/// # Errors
+/// As [`parse`].
+pub fn parse_with_format(path: &Path) -> Result<(Format, Vec<Entry>), Error> {
     let text = read_capped(path)?;
     let format = detect(path, &text).ok_or_else(|| Error::UnknownFormat { file: path.into() })?;
-    match format {
-        Format::GoSum => formats::gosum::parse_files(path, &text),
-        Format::Requirements => formats::requirements::parse_file(path, &text),
-        _ => parse_str(format, path, &text),
-    }
+    let entries = match format {
+        Format::GoSum => formats::gosum::parse_files(path, &text)?,
+        Format::Requirements => formats::requirements::parse_file(path, &text)?,
+        _ => parse_str(format, path, &text)?,
+    };
+    Ok((format, entries))
 }
 
 /// Parse `text` as `format`; `path` is only used in locations and errors. Nothing else is read:

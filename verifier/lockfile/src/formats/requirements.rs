@@ -12,7 +12,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use super::{Builder, PYPI_REGISTRY, digest_at, git_source, pep503};
+use super::{Builder, PYPI_REGISTRY, digest_at, pep503};
 use crate::lines::to_u32;
 use crate::{Ecosystem, Entry, Error, Source};
 
@@ -75,7 +75,7 @@ fn parse_into(
                 "-e" | "--editable" => {
                     let target = value()?;
                     let source = if target.starts_with("git+") {
-                        git_source(&target)
+                        pip_git(&target)
                     } else {
                         Source::Path
                     };
@@ -178,7 +178,7 @@ fn requirement(
     let (name, version, source) = if let Some((name, url)) = spec.split_once(" @ ") {
         let url = url.trim();
         let source = if url.starts_with("git+") {
-            git_source(url)
+            pip_git(url)
         } else if url.starts_with("file:") {
             Source::Path
         } else {
@@ -261,4 +261,28 @@ fn strip_comment(line: &str) -> &str {
         }
     }
     line.trim_end()
+}
+
+/// A pip VCS reference `git+<url>[@<rev>][#egg=…]`; the revision is the commit when it is a
+/// full commit id.
+fn pip_git(reference: &str) -> Source {
+    let without_fragment = reference.split_once('#').map_or(reference, |(u, _)| u);
+    let url = without_fragment
+        .strip_prefix("git+")
+        .unwrap_or(without_fragment);
+    let last_slash = url.rfind('/').unwrap_or(0);
+    match url[last_slash..].rfind('@') {
+        Some(at) => {
+            let (u, rev) = url.split_at(last_slash + at);
+            let rev = &rev[1..];
+            Source::Git {
+                url: u.to_owned(),
+                commit: super::is_commit(rev).then(|| rev.to_owned()),
+            }
+        }
+        None => Source::Git {
+            url: url.to_owned(),
+            commit: None,
+        },
+    }
 }
