@@ -126,6 +126,8 @@ pub(crate) struct AttestVerifyArgs {
 pub(crate) enum ArtifactCommand {
     /// Check an artifact three ways (signature, log inclusion, reproducible rebuild);
     /// each configured check passes or fails, the others are reported as skipped.
+    // `--version` is the record's version here, not lockproof's.
+    #[command(disable_version_flag = true)]
     Verify(artifact_cmd::ArtifactVerifyArgs),
 }
 

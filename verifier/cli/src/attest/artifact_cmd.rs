@@ -37,14 +37,18 @@ pub(crate) struct ArtifactVerifyArgs {
     #[command(flatten)]
     signer: SignerArgs,
     /// Lockproof log holding FILE's digest: "<verifier key> <directory or http(s) URL>"
-    /// (enables the log check; needs --name and --version).
+    /// (enables the log check; needs --name and --release-version).
     #[arg(long, requires_all = ["name", "version"])]
     log: Option<String>,
     /// Name in the `artifact/<name> <version> <file>` record.
     #[arg(long)]
     name: Option<String>,
-    /// Version in the record.
-    #[arg(long)]
+    /// Version in the record (as in `lockproof repro --release-version`).
+    #[arg(
+        long = "release-version",
+        visible_alias = "version",
+        value_name = "VERSION"
+    )]
     version: Option<String>,
     /// Rebuild with the command after `--` and require a reproducible build that produces
     /// FILE's digest (enables the rebuild check).
