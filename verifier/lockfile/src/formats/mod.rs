@@ -169,6 +169,14 @@ pub(crate) fn json_from_str<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// Node limit for YAML lockfiles. serde-saphyr's default (250,000) is sized for config files;
+/// a large pnpm-lock.yaml has tens of nodes per package. A YAML node takes at least two bytes
+/// (`a\n`), so this admits any file under [`crate::MAX_LOCKFILE_BYTES`] of real lockfile shape
+/// while still bounding work on hostile input (aliases stay limited by the default budget).
+pub(crate) const YAML_MAX_NODES: usize = 32 * 1024 * 1024;
+/// Parser event limit for YAML lockfiles (a few events per node).
+pub(crate) const YAML_MAX_EVENTS: usize = 4 * YAML_MAX_NODES;
+
 /// Deserialize every YAML document of `text` (pnpm 11 writes two), rejecting duplicate keys
 /// and turning errors into an [`Error::Invalid`] at their line.
 pub(crate) fn yaml_documents<T: serde::de::DeserializeOwned>(
@@ -178,6 +186,10 @@ pub(crate) fn yaml_documents<T: serde::de::DeserializeOwned>(
     let mut options = serde_saphyr::Options::default();
     options.with_snippet = false;
     options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::Error;
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_nodes = YAML_MAX_NODES;
+    budget.max_events = YAML_MAX_EVENTS;
+    options.budget = Some(budget);
     serde_saphyr::from_multiple_with_options(text, options).map_err(|e| {
         let line = e.location().map_or(0, |l| yaml_line(&l));
         let message = e.to_string();
