@@ -277,6 +277,21 @@ fn rejects_bad_requirements() {
         1,
         "includes",
     );
+    // A short option glued to a value that starts with a multi-byte character.
+    assert_error(
+        Format::Requirements,
+        "requirements.txt",
+        "-r\u{e9}.txt\n",
+        1,
+        "includes",
+    );
+    assert_error(
+        Format::Requirements,
+        "requirements.txt",
+        "-\u{e9}\u{e9}\n--hash=sha256:00\n",
+        2,
+        "without a requirement",
+    );
 }
 
 #[test]

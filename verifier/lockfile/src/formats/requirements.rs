@@ -109,8 +109,11 @@ fn option<'a>(
     if let Some((o, v)) = first.split_once('=') {
         return (o.to_owned(), Some(v.to_owned()));
     }
-    if !first.starts_with("--") && first.len() > 2 {
-        return (first[..2].to_owned(), Some(first[2..].to_owned()));
+    // `-rfile`: a short option glued to its value (split after the second character).
+    if let Some((i, _)) = first.char_indices().nth(2)
+        && !first.starts_with("--")
+    {
+        return (first[..i].to_owned(), Some(first[i..].to_owned()));
     }
     (first.to_owned(), tokens.next().map(str::to_owned))
 }
