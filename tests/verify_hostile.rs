@@ -157,7 +157,7 @@ fn catches_a_forked_tree_through_the_batched_api() {
 #[test]
 fn catches_an_inclusion_that_does_not_hold() {
     let c = setup(5);
-    c.set_lie(Lie::LookupLie);
+    c.set_lie(Lie::WrongRecordText);
     assert_caught(&c.verify(&[]), "inclusion does not hold");
 }
 

@@ -24,7 +24,7 @@ pub enum Lie {
     /// Serve a note whose text is not a tree note.
     MalformedNote,
     /// /lookup returns a record text that differs from the logged one (same key).
-    LookupLie,
+    WrongRecordText,
     /// /lookup for key i returns record i+1 (a valid record for a different key, with its id).
     OtherKey,
     /// /lookup returns a record id equal to the tree size.
@@ -181,7 +181,7 @@ impl FakeLog {
                 Lie::IdBeyondSize => id = self.records.len() as u64,
                 _ => {}
             }
-            if self.lie == Lie::LookupLie {
+            if self.lie == Lie::WrongRecordText {
                 // Same key, different digest: flip the last hex digit.
                 let mut b = self.records[i].clone().into_bytes();
                 let k = b.len() - 2;
