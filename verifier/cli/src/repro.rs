@@ -77,8 +77,9 @@ pub(crate) struct ReproArgs {
         hide_env_values = true
     )]
     log_token: Option<String>,
-    /// Check the rebuilt artifacts against the digests recorded in this lockproof log.
-    #[arg(long, value_name = "URL", requires = "release_version")]
+    /// Check the rebuilt artifacts against the digests recorded in a lockproof log, given as
+    /// "<verifier key> <url>"; the checkpoint signature and inclusion proofs are verified.
+    #[arg(long, value_name = "VKEY URL", requires = "release_version")]
     expect_log: Option<String>,
     /// Name used in `artifact/<name>` records (default: the source directory's name).
     #[arg(long)]
