@@ -152,7 +152,10 @@ fn go_sum_verifies_against_the_reference_sumdb_and_a_wrong_hash_is_named() {
         "{}",
         text(&out)
     );
-    // Through the proxied path as well (`<proxy>/sumdb/<name>`), from the stored trust state.
+    let first_run = std::fs::read_to_string(dir.join("requests-honest.log")).unwrap();
+    assert!(first_run.contains("/tile/8/0/"), "{first_run}");
+    // Through the proxied path as well (`<proxy>/sumdb/<name>`), from the stored trust state:
+    // the warm tile cache means no tile requests at all.
     let proxied = format!("{vkey} {}/sumdb/sumdb.verify.test", honest.url);
     let again = support::lockproof(&home)
         .current_dir(dir)
@@ -160,6 +163,10 @@ fn go_sum_verifies_against_the_reference_sumdb_and_a_wrong_hash_is_named() {
         .output()
         .unwrap();
     assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    let all = std::fs::read_to_string(dir.join("requests-honest.log")).unwrap();
+    let second_run = &all[first_run.len()..];
+    assert!(second_run.contains("/sumdb/sumdb.verify.test/lookup/"), "{second_run}");
+    assert!(!second_run.contains("/tile/"), "warm cache fetched tiles:\n{second_run}");
     // The plain sumdb protocol: lookups and tiles only, no lockproof API request.
     let requests = std::fs::read_to_string(dir.join("requests-honest.log")).unwrap();
     assert!(
