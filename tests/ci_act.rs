@@ -16,11 +16,16 @@ mod support;
 #[path = "ci_util/mod.rs"]
 mod ci_util;
 
-use ci_util::{ActRun, act_repo, run_act};
+use ci_util::{ActRun, act_repo, cargo_lock, copy_dir, hex64, make_log, package_lines, run_act};
+use std::path::{Path, PathBuf};
+
 use support::{fixture, repo_root, require_tool};
 
 fn tools_present(toolchain: &[&str]) -> bool {
-    ["act", "git", "timeout"].iter().chain(toolchain).all(|t| require_tool(t))
+    ["act", "git", "timeout"]
+        .iter()
+        .chain(toolchain)
+        .all(|t| require_tool(t))
 }
 
 fn template(rel: &str) -> String {
@@ -44,12 +49,20 @@ fn go_template_passes_on_a_tiny_module() {
     }
     let repo = act_repo(&fixture("ci/go-ok"), &template("go.yml"), &[]);
     let run = run_act(&repo, "push", &[]);
-    for job in ["verify (lockproof)", "vet (gofmt, go vet, go mod verify)", "test"] {
+    for job in [
+        "verify (lockproof)",
+        "vet (gofmt, go vet, go mod verify)",
+        "test",
+    ] {
         assert_job(&run, job, true);
     }
     assert_job(&run, "race (go test -race)", true);
     assert!(run.success, "act failed:\n{}", run.log);
-    assert!(run.log.contains("-test.shuffle"), "tests did not run shuffled:\n{}", run.log);
+    assert!(
+        run.log.contains("-test.shuffle"),
+        "tests did not run shuffled:\n{}",
+        run.log
+    );
 }
 
 #[test]
@@ -75,9 +88,164 @@ fn rust_template_vet_and_test_pass_on_a_tiny_crate() {
     let run = run_act(&repo, "push", &[]);
     assert_job(&run, "vet (rustfmt, clippy)", true);
     assert_job(&run, "test", true);
-    assert!(run.log.contains("Checking tiny v0.1.0"), "clippy did not run:\n{}", run.log);
-    assert!(run.log.contains("test tests::adds_and_saturates ... ok"), "{}", run.log);
+    assert!(
+        run.log.contains("Checking tiny v0.1.0"),
+        "clippy did not run:\n{}",
+        run.log
+    );
+    assert!(
+        run.log.contains("test tests::adds_and_saturates ... ok"),
+        "{}",
+        run.log
+    );
     // The nightly race job is opt-in: not run on a push without LOCKPROOF_RUST_RACE.
-    assert_eq!(run.job("race (opt-in, nightly; ThreadSanitizer, Miri, loom)"), None);
+    assert_eq!(
+        run.job("race (opt-in, nightly; ThreadSanitizer, Miri, loom)"),
+        None
+    );
     assert!(run.success, "act failed:\n{}", run.log);
+}
+
+/// The workflow that runs the action from the repository itself (`uses: ./`) with a prebuilt
+/// binary (the one under test, shared with every other test) and checks its outputs.
+fn self_test_workflow(log: &str, sarif: &Path, expect_result: &str) -> String {
+    format!(
+        r#"name: self-test
+on: push
+permissions:
+  contents: read
+jobs:
+  verify:
+    name: verify
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1
+        with:
+          persist-credentials: false
+      - id: lockproof
+        uses: ./
+        with:
+          binary: {bin}
+          log: {log}
+          lockfiles: Cargo.lock
+          sarif-file: {sarif}
+      - name: check outputs
+        if: ${{{{ !cancelled() }}}}
+        env:
+          RESULT: ${{{{ steps.lockproof.outputs.result }}}}
+          CHECKED: ${{{{ steps.lockproof.outputs.checked }}}}
+          FAILED: ${{{{ steps.lockproof.outputs.failed }}}}
+          SARIF: ${{{{ steps.lockproof.outputs.sarif-file }}}}
+          REPORT: ${{{{ steps.lockproof.outputs.report-json }}}}
+        run: |
+          echo "outputs: result=$RESULT checked=$CHECKED failed=$FAILED"
+          test "$RESULT" = {expect_result}
+          test "$CHECKED" = 2
+          test -s "$SARIF"
+          test -s "$REPORT"
+"#,
+        bin = env!("CARGO_BIN_EXE_lockproof"),
+        sarif = sarif.display(),
+    )
+}
+
+/// A run of the action on a repository holding the action itself (action.yml, action/,
+/// Cargo.toml) and a Cargo.lock with `alpha` and `beta`, against a local log holding their true
+/// digests; with `tamper`, the lockfile's `alpha` checksum is wrong.
+struct SelfTest {
+    repo: ci_util::ActRepo,
+    lock: String,
+    /// The log and the SARIF output live here, outside act's workspace.
+    side: tempfile::TempDir,
+}
+
+impl SelfTest {
+    fn new(tamper: bool, expect_result: &str) -> SelfTest {
+        let side = tempfile::tempdir().expect("tempdir");
+        let (good, bad, beta) = (hex64('a'), hex64('f'), hex64('b'));
+        let lock = cargo_lock(&[
+            ("alpha", "1.0.0", if tamper { &bad } else { &good }),
+            ("beta", "2.0.0", &beta),
+        ]);
+        let src = side.path().join("src");
+        copy_dir(&repo_root().join("action"), &src.join("action"));
+        for f in ["action.yml", "Cargo.toml"] {
+            std::fs::copy(repo_root().join(f), src.join(f)).expect("copy");
+        }
+        std::fs::write(src.join("Cargo.lock"), &lock).expect("lock");
+        let logdir = side.path().join("log");
+        let vkey = make_log(
+            Path::new(env!("CARGO_BIN_EXE_lockproof")),
+            side.path(),
+            &logdir,
+            "log.example.com",
+            &[
+                format!("cargo/alpha 1.0.0 sha256:{good}\n"),
+                format!("cargo/beta 2.0.0 sha256:{beta}\n"),
+            ],
+        );
+        let wf = self_test_workflow(
+            &format!("{vkey} {}", logdir.display()),
+            &side.path().join("out/lockproof.sarif"),
+            expect_result,
+        );
+        std::fs::create_dir_all(side.path().join("out")).expect("out");
+        let repo = act_repo(&src, &wf, &[]);
+        SelfTest { repo, lock, side }
+    }
+
+    fn sarif(&self) -> PathBuf {
+        self.side.path().join("out/lockproof.sarif")
+    }
+}
+
+#[test]
+fn action_from_this_repository_verifies_a_fixture_repository_against_a_local_log() {
+    if !tools_present(&[]) {
+        return;
+    }
+    let t = SelfTest::new(false, "pass");
+    let run = run_act(&t.repo, "push", &[]);
+    assert_job(&run, "verify", true);
+    assert!(
+        run.log.contains("outputs: result=pass checked=2 failed=0"),
+        "{}",
+        run.log
+    );
+    assert!(run.success, "{}", run.log);
+}
+
+#[test]
+fn action_fails_on_a_tampered_checksum_with_annotation_and_summary_naming_the_entry() {
+    if !tools_present(&["sarif-multitool"]) {
+        return;
+    }
+    let t = SelfTest::new(true, "fail");
+    let run = run_act(&t.repo, "push", &[]);
+    assert_job(&run, "verify", false);
+    assert!(
+        run.log.contains("outputs: result=fail checked=2 failed=1"),
+        "{}",
+        run.log
+    );
+    let (pkg, name) = package_lines(&t.lock, "alpha");
+    let annotated = run.log.lines().any(|x| {
+        x.contains("::error file=Cargo.lock,line=")
+            && (x.contains(&format!("line={pkg},")) || x.contains(&format!("line={name},")))
+            && x.contains("alpha")
+    });
+    assert!(
+        annotated,
+        "no annotation on Cargo.lock line {pkg} or {name}:\n{}",
+        run.log
+    );
+    assert!(
+        run.log
+            .lines()
+            .any(|l| l.contains("Summary") && l.contains("alpha")),
+        "no job summary naming alpha:\n{}",
+        run.log
+    );
+    // The SARIF the action wrote passes the SARIF multitool with GitHub's ingestion rules.
+    ci_util::assert_valid_sarif(&t.sarif());
 }

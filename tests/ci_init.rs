@@ -35,7 +35,11 @@ fn ci_init(repo: &Path, args: &[&str]) -> Output {
 }
 
 fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 fn template(rel: &str) -> String {
@@ -71,7 +75,10 @@ fn go_repository_gets_the_go_workflow() {
     let out = ci_init(repo.path(), &[]);
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(written(repo.path()), [".github/workflows/lockproof-go.yml"]);
-    assert_eq!(read(repo.path(), ".github/workflows/lockproof-go.yml"), template("github/go.yml"));
+    assert_eq!(
+        read(repo.path(), ".github/workflows/lockproof-go.yml"),
+        template("github/go.yml")
+    );
 }
 
 #[test]
@@ -79,7 +86,10 @@ fn rust_repository_gets_the_rust_workflow() {
     let repo = repo_with(&[("Cargo.toml", "[package]\nname = \"x\"\n")]);
     let out = ci_init(repo.path(), &[]);
     assert!(out.status.success(), "{}", text(&out));
-    assert_eq!(written(repo.path()), [".github/workflows/lockproof-rust.yml"]);
+    assert_eq!(
+        written(repo.path()),
+        [".github/workflows/lockproof-rust.yml"]
+    );
     assert_eq!(
         read(repo.path(), ".github/workflows/lockproof-rust.yml"),
         template("github/rust.yml")
@@ -127,7 +137,10 @@ fn lang_flag_overrides_detection() {
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(
         written(repo.path()),
-        [".github/workflows/lockproof-node.yml", ".github/workflows/lockproof-python.yml"]
+        [
+            ".github/workflows/lockproof-node.yml",
+            ".github/workflows/lockproof-python.yml"
+        ]
     );
 }
 
@@ -141,8 +154,16 @@ fn never_overwrites_without_force_and_writes_nothing_else() {
     let out = ci_init(repo.path(), &[]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("refusing to overwrite .github/workflows/lockproof-rust.yml"));
-    assert_eq!(read(repo.path(), ".github/workflows/lockproof-rust.yml"), "mine\n");
-    assert!(!repo.path().join(".github/workflows/lockproof-go.yml").exists());
+    assert_eq!(
+        read(repo.path(), ".github/workflows/lockproof-rust.yml"),
+        "mine\n"
+    );
+    assert!(
+        !repo
+            .path()
+            .join(".github/workflows/lockproof-go.yml")
+            .exists()
+    );
 
     let out = ci_init(repo.path(), &["--force"]);
     assert!(out.status.success(), "{}", text(&out));
@@ -158,12 +179,18 @@ fn gitlab_single_language_writes_the_template_as_gitlab_ci_yml() {
     let out = ci_init(repo.path(), &["--system", "gitlab"]);
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(written(repo.path()), [".gitlab-ci.yml"]);
-    assert_eq!(read(repo.path(), ".gitlab-ci.yml"), template("gitlab/go.gitlab-ci.yml"));
+    assert_eq!(
+        read(repo.path(), ".gitlab-ci.yml"),
+        template("gitlab/go.gitlab-ci.yml")
+    );
 }
 
 #[test]
 fn gitlab_mixed_repository_includes_one_file_per_language() {
-    let repo = repo_with(&[("go.mod", "module example.com/x\n"), ("Cargo.toml", "[workspace]\n")]);
+    let repo = repo_with(&[
+        ("go.mod", "module example.com/x\n"),
+        ("Cargo.toml", "[workspace]\n"),
+    ]);
     let out = ci_init(repo.path(), &["--system", "gitlab"]);
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(
@@ -175,8 +202,14 @@ fn gitlab_mixed_repository_includes_one_file_per_language() {
         ]
     );
     let root = read(repo.path(), ".gitlab-ci.yml");
-    assert!(root.contains("  - local: /.gitlab/ci/lockproof-go.gitlab-ci.yml\n"), "{root}");
-    assert!(root.contains("  - local: /.gitlab/ci/lockproof-rust.gitlab-ci.yml\n"), "{root}");
+    assert!(
+        root.contains("  - local: /.gitlab/ci/lockproof-go.gitlab-ci.yml\n"),
+        "{root}"
+    );
+    assert!(
+        root.contains("  - local: /.gitlab/ci/lockproof-rust.gitlab-ci.yml\n"),
+        "{root}"
+    );
     assert_eq!(
         read(repo.path(), ".gitlab/ci/lockproof-rust.gitlab-ci.yml"),
         template("gitlab/rust.gitlab-ci.yml")
@@ -194,13 +227,23 @@ fn written_pipelines_pass_the_schema_checks() {
     if !require_tool("check-jsonschema") {
         return;
     }
-    let repo = repo_with(&[("go.mod", "module example.com/x\n"), ("Cargo.toml", "[workspace]\n")]);
+    let repo = repo_with(&[
+        ("go.mod", "module example.com/x\n"),
+        ("Cargo.toml", "[workspace]\n"),
+    ]);
     assert!(ci_init(repo.path(), &[]).status.success());
-    assert!(ci_init(repo.path(), &["--system", "gitlab"]).status.success());
+    assert!(
+        ci_init(repo.path(), &["--system", "gitlab"])
+            .status
+            .success()
+    );
     for (schema, files) in [
         (
             "vendor.github-workflows",
-            vec![".github/workflows/lockproof-go.yml", ".github/workflows/lockproof-rust.yml"],
+            vec![
+                ".github/workflows/lockproof-go.yml",
+                ".github/workflows/lockproof-rust.yml",
+            ],
         ),
         (
             "vendor.gitlab-ci",

@@ -13,7 +13,13 @@ use std::process::{Command, Output};
 
 use support::{repo_root, require_tool};
 
-const TOOLS: [&str; 5] = ["check-jsonschema", "actionlint", "shellcheck", "zizmor", "git"];
+const TOOLS: [&str; 5] = [
+    "check-jsonschema",
+    "actionlint",
+    "shellcheck",
+    "zizmor",
+    "git",
+];
 
 fn tools_present() -> bool {
     TOOLS.iter().all(|t| require_tool(t))
@@ -30,7 +36,11 @@ fn lint(linter: &str, root: &Path) -> Output {
 }
 
 fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 /// A temporary git repository (actionlint needs one) holding `files`.
@@ -41,7 +51,10 @@ fn repo_with(files: &[(&str, &str)]) -> tempfile::TempDir {
         fs::create_dir_all(p.parent().expect("has parent")).expect("mkdir");
         fs::write(&p, content).expect("write");
     }
-    let st = Command::new("git").args(["init", "-q"]).current_dir(dir.path()).status();
+    let st = Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(dir.path())
+        .status();
     assert!(st.expect("git init").success());
     dir
 }
@@ -51,11 +64,18 @@ fn assert_caught(linter: &str, files: &[(&str, &str)], expected: &str) {
     let repo = repo_with(files);
     let out = lint(linter, repo.path());
     let said = text(&out);
-    assert!(!out.status.success(), "{linter} passed a broken file:\n{said}");
-    assert!(said.contains(expected), "{linter} did not say {expected:?}:\n{said}");
+    assert!(
+        !out.status.success(),
+        "{linter} passed a broken file:\n{said}"
+    );
+    assert!(
+        said.contains(expected),
+        "{linter} did not say {expected:?}:\n{said}"
+    );
 }
 
-const GOOD_STEP: &str = "      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1
+const GOOD_STEP: &str =
+    "      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1
         with:
           persist-credentials: false
 ";
@@ -73,7 +93,11 @@ fn repository_action_workflows_and_templates_pass_every_linter() {
         return;
     }
     let out = lint("all", &repo_root());
-    assert!(out.status.success(), "lint-ci.sh failed on the repository:\n{}", text(&out));
+    assert!(
+        out.status.success(),
+        "lint-ci.sh failed on the repository:\n{}",
+        text(&out)
+    );
     let said = text(&out);
     for checked in [
         "vendor.github-actions action.yml",
@@ -91,7 +115,8 @@ fn schema_check_rejects_composite_step_without_shell() {
     if !tools_present() {
         return;
     }
-    let action = "name: x\ndescription: x\nruns:\n  using: composite\n  steps:\n    - run: echo hi\n";
+    let action =
+        "name: x\ndescription: x\nruns:\n  using: composite\n  steps:\n    - run: echo hi\n";
     assert_caught("schema", &[("action.yml", action)], "action.yml");
 }
 
@@ -101,7 +126,11 @@ fn schema_check_rejects_workflow_with_misspelt_runs_on() {
         return;
     }
     let wf = workflow(GOOD_STEP).replace("runs-on:", "run-on:");
-    assert_caught("schema", &[(".github/workflows/w.yml", &wf)], "'runs-on' is a required property");
+    assert_caught(
+        "schema",
+        &[(".github/workflows/w.yml", &wf)],
+        "'runs-on' is a required property",
+    );
 }
 
 #[test]
@@ -110,7 +139,11 @@ fn schema_check_rejects_gitlab_job_with_misspelt_script() {
         return;
     }
     let gl = "stages: [test]\njob:\n  stage: test\n  scirpt:\n    - echo hi\n";
-    assert_caught("schema", &[("ci-templates/gitlab/x.gitlab-ci.yml", gl)], "scirpt");
+    assert_caught(
+        "schema",
+        &[("ci-templates/gitlab/x.gitlab-ci.yml", gl)],
+        "scirpt",
+    );
 }
 
 #[test]
@@ -118,9 +151,8 @@ fn actionlint_rejects_untrusted_input_inlined_into_a_script() {
     if !tools_present() {
         return;
     }
-    let steps = format!(
-        "{GOOD_STEP}      - run: echo \"${{{{ github.event.pull_request.title }}}}\"\n"
-    );
+    let steps =
+        format!("{GOOD_STEP}      - run: echo \"${{{{ github.event.pull_request.title }}}}\"\n");
     assert_caught(
         "actionlint",
         &[(".github/workflows/w.yml", &workflow(&steps))],
@@ -134,7 +166,11 @@ fn actionlint_runs_shellcheck_on_run_blocks() {
         return;
     }
     let steps = format!("{GOOD_STEP}      - run: |\n          f=$1\n          cat $f\n");
-    assert_caught("actionlint", &[(".github/workflows/w.yml", &workflow(&steps))], "SC2086");
+    assert_caught(
+        "actionlint",
+        &[(".github/workflows/w.yml", &workflow(&steps))],
+        "SC2086",
+    );
 }
 
 #[test]
@@ -156,7 +192,10 @@ fn zizmor_rejects_tag_pinned_action_and_persisted_credentials() {
     let repo = repo_with(&[(".github/workflows/w.yml", &wf)]);
     let out = lint("zizmor", repo.path());
     let said = text(&out);
-    assert!(!out.status.success(), "zizmor passed a broken workflow:\n{said}");
+    assert!(
+        !out.status.success(),
+        "zizmor passed a broken workflow:\n{said}"
+    );
     assert!(said.contains("unpinned-uses"), "{said}");
     assert!(said.contains("artipacked"), "{said}");
 }

@@ -41,9 +41,16 @@ impl ActRun {
     pub fn job(&self, name: &str) -> Option<bool> {
         let mut result = None;
         for line in self.log.lines() {
-            let Some(rest) = line.strip_prefix('[') else { continue };
-            let Some((label, tail)) = rest.split_once(']') else { continue };
-            let job = label.trim().split_once('/').map_or(label.trim(), |(_, j)| j);
+            let Some(rest) = line.strip_prefix('[') else {
+                continue;
+            };
+            let Some((label, tail)) = rest.split_once(']') else {
+                continue;
+            };
+            let job = label
+                .trim()
+                .split_once('/')
+                .map_or(label.trim(), |(_, j)| j);
             if job != name {
                 continue;
             }
@@ -73,8 +80,18 @@ pub fn copy_dir(src: &Path, dst: &Path) {
 
 fn git(repo: &Path, args: &[&str]) {
     let st = Command::new("git")
-        .args(["-c", "user.name=lockproof-test", "-c", "user.email=test@lockproof.invalid"])
-        .args(["-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"])
+        .args([
+            "-c",
+            "user.name=lockproof-test",
+            "-c",
+            "user.email=test@lockproof.invalid",
+        ])
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+        ])
         .args(args)
         .current_dir(repo)
         .status()
@@ -122,7 +139,11 @@ fn remote_uses(repo: &Path) -> Vec<String> {
         .flat_map(|t| t.lines())
         .filter_map(|l| {
             let l = l.trim().trim_start_matches("- ");
-            let spec = l.strip_prefix("uses:")?.split_whitespace().next()?.to_owned();
+            let spec = l
+                .strip_prefix("uses:")?
+                .split_whitespace()
+                .next()?
+                .to_owned();
             let remote = !spec.starts_with("./") && !spec.starts_with("actions/checkout@");
             remote.then_some(spec)
         })
@@ -138,7 +159,9 @@ pub fn run_act(repo: &ActRepo, event: &str, extra: &[&str]) -> ActRun {
     let stub = fixture("ci/stubs/noop");
     let shared = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ci-act");
     fs::create_dir_all(&shared).expect("shared cache dir");
-    let real_home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+    let real_home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
     let rustup_home =
         std::env::var_os("RUSTUP_HOME").map_or_else(|| real_home.join(".rustup"), PathBuf::from);
     let cargo_home =
@@ -153,7 +176,8 @@ pub fn run_act(repo: &ActRepo, event: &str, extra: &[&str]) -> ActRun {
         .args(["--action-offline-mode", "--no-cache-server"])
         .args(["--container-daemon-socket", "-"]);
     for spec in remote_uses(&repo.path()) {
-        cmd.arg("--local-repository").arg(format!("{spec}={}", stub.display()));
+        cmd.arg("--local-repository")
+            .arg(format!("{spec}={}", stub.display()));
     }
     cmd.args(extra)
         .current_dir(repo.path())
@@ -174,7 +198,10 @@ pub fn run_act(repo: &ActRepo, event: &str, extra: &[&str]) -> ActRun {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     ));
-    ActRun { success: out.status.success(), log }
+    ActRun {
+        success: out.status.success(),
+        log,
+    }
 }
 
 /// `s` without ANSI escape sequences (the workflows may force colour on).
@@ -204,4 +231,120 @@ pub fn strip_ansi(s: &str) -> String {
         }
     }
     out
+}
+
+/// A lockproof log in `dir` named `name` holding `records` (each newline-terminated); returns
+/// the verifier key.
+pub fn make_log(
+    lockproof: &Path,
+    home: &Path,
+    dir: &Path,
+    name: &str,
+    records: &[String],
+) -> String {
+    let out = Command::new(lockproof)
+        .args(["log", "init", "--dir"])
+        .arg(dir)
+        .args(["--name", name])
+        .env("HOME", home)
+        .output()
+        .expect("lockproof log init");
+    assert!(
+        out.status.success(),
+        "log init: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let vkey = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let file = home.join("records.txt");
+    fs::write(&file, records.join("\n")).expect("records");
+    let out = Command::new(lockproof)
+        .args(["log", "add", "--dir"])
+        .arg(dir)
+        .arg("--records")
+        .arg(&file)
+        .env("HOME", home)
+        .output()
+        .expect("lockproof log add");
+    assert!(
+        out.status.success(),
+        "log add: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    vkey
+}
+
+/// A crates.io Cargo.lock (version 4) with `packages` (name, version, checksum hex).
+pub fn cargo_lock(packages: &[(&str, &str, &str)]) -> String {
+    let mut s = String::from(
+        "# This file is automatically @generated by Cargo.\n# It is not intended for manual editing.\nversion = 4\n",
+    );
+    for (name, version, sum) in packages {
+        s.push_str(&format!(
+            "\n[[package]]\nname = \"{name}\"\nversion = \"{version}\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"{sum}\"\n"
+        ));
+    }
+    s
+}
+
+/// The 1-based lines of `[[package]]` and `name = "<name>"` for `name` in a Cargo.lock.
+pub fn package_lines(lock: &str, name: &str) -> (usize, usize) {
+    let lines: Vec<&str> = lock.lines().collect();
+    let n = lines
+        .iter()
+        .position(|l| *l == format!("name = \"{name}\""))
+        .unwrap_or_else(|| panic!("{name} not in lockfile"));
+    (n, n + 1)
+}
+
+/// 64 lowercase hex digits made of `c`.
+pub fn hex64(c: char) -> String {
+    std::iter::repeat_n(c, 64).collect()
+}
+
+/// Validate `sarif` with Microsoft's SARIF multitool and GitHub's ingestion rules
+/// (`--rule-kind "Gh;Sarif"`), failing on any error-level result. The multitool exits 0 even
+/// when it finds errors, so its output log is read.
+pub fn assert_valid_sarif(sarif: &Path) {
+    let out_dir = tempfile::tempdir().expect("tempdir");
+    let out_file = out_dir.path().join("validation.sarif");
+    let out = Command::new("sarif-multitool")
+        .args([
+            "validate",
+            "--rule-kind",
+            "Gh;Sarif",
+            "--log",
+            "ForceOverwrite",
+            "--output",
+        ])
+        .arg(&out_file)
+        .arg(sarif)
+        .env("DOTNET_CLI_TELEMETRY_OPTOUT", "1")
+        .output()
+        .expect("run sarif-multitool");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = fs::read_to_string(&out_file).unwrap_or_else(|e| {
+        panic!(
+            "sarif-multitool wrote no {}: {e}\n{said}",
+            out_file.display()
+        )
+    });
+    let log: serde_json::Value = serde_json::from_str(&text).expect("validation log is JSON");
+    let errors: Vec<String> = log["runs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|r| r["results"].as_array().into_iter().flatten())
+        .filter(|r| r["level"].as_str().unwrap_or("warning") == "error")
+        .map(|r| format!("{}: {}", r["ruleId"], r["message"]))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{} fails SARIF validation:\n{}",
+        sarif.display(),
+        errors.join("\n")
+    );
 }

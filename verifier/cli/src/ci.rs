@@ -153,7 +153,11 @@ fn init(args: &InitArgs) -> anyhow::Result<Outcome> {
     if !args.dir.is_dir() {
         bail!("{} is not a directory", args.dir.display());
     }
-    let mut langs = if args.langs.is_empty() { detect(&args.dir)? } else { args.langs.clone() };
+    let mut langs = if args.langs.is_empty() {
+        detect(&args.dir)?
+    } else {
+        args.langs.clone()
+    };
     langs.sort();
     langs.dedup();
     if langs.is_empty() {
@@ -170,7 +174,10 @@ fn init(args: &InitArgs) -> anyhow::Result<Outcome> {
         .map(|f| f.path.display().to_string())
         .collect();
     if !existing.is_empty() && !args.force {
-        bail!("refusing to overwrite {} (pass --force to replace)", existing.join(", "));
+        bail!(
+            "refusing to overwrite {} (pass --force to replace)",
+            existing.join(", ")
+        );
     }
     for file in &plan {
         write_atomically(&args.dir.join(&file.path), file.content.as_bytes())?;
@@ -237,7 +244,10 @@ fn plan(langs: &[Lang], system: System) -> Vec<PlannedFile> {
             for f in &files {
                 root.push_str(&format!("  - local: /{}\n", f.path.display()));
             }
-            files.push(PlannedFile { path: PathBuf::from(".gitlab-ci.yml"), content: root });
+            files.push(PlannedFile {
+                path: PathBuf::from(".gitlab-ci.yml"),
+                content: root,
+            });
             files
         }
     }
@@ -251,7 +261,10 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         _ => Path::new("."),
     };
     fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{file_name}.lockproof-tmp"));
     let result = (|| -> std::io::Result<()> {
         let mut f = fs::File::create(&tmp)?;
@@ -299,9 +312,15 @@ mod tests {
             let first_job = gh.split("\njobs:\n").nth(1).expect("jobs").lines().next();
             assert_eq!(first_job, Some("  verify:"), "{lang} github");
             for stage in ["vet", "test", "race"] {
-                assert!(gh.contains(&format!("\n  {stage}:\n")), "{lang} github lacks {stage}");
+                assert!(
+                    gh.contains(&format!("\n  {stage}:\n")),
+                    "{lang} github lacks {stage}"
+                );
                 let gl = lang.template(System::Gitlab);
-                assert!(gl.contains(&format!("\n{lang}-{stage}:\n")), "{lang} gitlab lacks {stage}");
+                assert!(
+                    gl.contains(&format!("\n{lang}-{stage}:\n")),
+                    "{lang} gitlab lacks {stage}"
+                );
             }
         }
     }
@@ -311,14 +330,25 @@ mod tests {
         let pin = |t: &str| {
             t.lines()
                 .find_map(|l| l.trim().strip_prefix("- uses: lockproof/lockproof@"))
-                .map(|rest| rest.split_whitespace().next().unwrap_or_default().to_owned())
+                .map(|rest| {
+                    rest.split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned()
+                })
         };
         let go = pin(Lang::Go.template(System::Github)).expect("go pins the action");
         assert_eq!(go.len(), 40);
         assert!(go.bytes().all(|b| b.is_ascii_hexdigit()));
         for lang in Lang::ALL {
-            assert_eq!(pin(lang.template(System::Github)).as_deref(), Some(go.as_str()));
-            assert!(lang.template(System::Gitlab).contains(&format!("LOCKPROOF_REV: {go}\n")));
+            assert_eq!(
+                pin(lang.template(System::Github)).as_deref(),
+                Some(go.as_str())
+            );
+            assert!(
+                lang.template(System::Gitlab)
+                    .contains(&format!("LOCKPROOF_REV: {go}\n"))
+            );
         }
     }
 
@@ -330,7 +360,10 @@ mod tests {
         fs::write(dir.path().join("requirements.txt"), "").expect("write");
         fs::create_dir(dir.path().join("sub")).expect("mkdir");
         fs::write(dir.path().join("sub/Cargo.toml"), "").expect("write");
-        assert_eq!(detect(dir.path()).expect("detect"), vec![Lang::Go, Lang::Python]);
+        assert_eq!(
+            detect(dir.path()).expect("detect"),
+            vec![Lang::Go, Lang::Python]
+        );
     }
 
     #[test]
