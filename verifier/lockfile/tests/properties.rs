@@ -46,6 +46,7 @@ fn lockfile_like() -> impl Strategy<Value = String> {
         Just("]".to_owned()),
         Just("}".to_owned()),
         Just(",".to_owned()),
+        "-\\PC{0,3}",
         "[ -~]{0,12}",
         "\\PC{0,4}",
     ];
