@@ -381,3 +381,53 @@ pub fn count(report: &lockproof_verify::report::Report, verdict: &str) -> usize 
         .filter(|f| f.verdict.as_str() == verdict)
         .count()
 }
+
+/// The four real lockfiles of the acceptance tests, copied into `dir` under the names the
+/// tools write (`Cargo.lock`, `package-lock.json`, `uv.lock`, `go.sum` + `go.mod`).
+pub fn real_lockfiles(dir: &Path) -> Vec<PathBuf> {
+    let pairs = [
+        ("lockfiles/cargo/cargo-Cargo.lock", "cargo/Cargo.lock"),
+        (
+            "lockfiles/npm/actions-checkout-v3-package-lock.json",
+            "npm/package-lock.json",
+        ),
+        ("lockfiles/pypi/sigstore-python-uv.lock", "pypi/uv.lock"),
+        ("lockfiles/go/helm-go.sum", "go/go.sum"),
+        ("lockfiles/go/helm-go.mod", "go/go.mod"),
+    ];
+    let mut out = Vec::new();
+    for (from, to) in pairs {
+        let to = dir.join(to);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(fixture(from), &to).unwrap();
+        if !to.ends_with("go.mod") {
+            out.push(to);
+        }
+    }
+    out
+}
+
+/// A fake registry serving, in the real formats, exactly the digests the lockfiles pin:
+/// crates under `/crates/`, npm under `/npm/`, PyPI under `/pypi/simple/`; plus an upstream
+/// checksum database for the go.sum. Returns the registry, the sumdb's temp dir and the
+/// `--upstream` overrides.
+pub fn registry_for(entries: &[Entry]) -> (FakeRegistry, tempfile::TempDir, Vec<String>) {
+    let reg = FakeRegistry::start();
+    for (p, body) in crates_index_files(entries) {
+        reg.set(&format!("/crates{p}"), Reply::ok(body));
+    }
+    for (p, body) in npm_packuments(entries) {
+        reg.set(&format!("/npm{p}"), Reply::ok(body));
+    }
+    for (p, body) in pypi_pages(entries) {
+        reg.set(&format!("/pypi{p}"), Reply::ok(body));
+    }
+    let (sumdb_dir, go) = upstream_sumdb(go_records(entries));
+    let overrides = vec![
+        format!("crates={}/crates/", reg.base),
+        format!("npm={}/npm/", reg.base),
+        format!("pypi={}/pypi/simple/", reg.base),
+        go,
+    ];
+    (reg, sumdb_dir, overrides)
+}
