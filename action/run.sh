@@ -86,7 +86,7 @@ if [ "$status" -ne 0 ] && [ "$status" -ne 1 ]; then
 fi
 
 checked=$(jq '.findings | length' "$report")
-failed=$(jq '[.findings[] | select(.action == "fail")] | length + (.log_failures | length)' "$report")
+failed=$(jq '([.findings[] | select(.action == "fail")] | length) + (.log_failures | length)' "$report")
 warned=$(jq '[.findings[] | select(.action == "warn")] | length' "$report")
 result=pass
 [ "$status" -eq 1 ] && result=fail
