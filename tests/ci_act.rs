@@ -58,8 +58,16 @@ fn go_template_passes_on_a_tiny_module() {
     }
     assert_job(&run, "race (go test -race)", true);
     assert!(run.success, "act failed:\n{}", run.log);
-    let passed = run.log.lines().filter(|l| l.contains("| ok  \texample.com/counter")).count();
-    assert_eq!(passed, 2, "go test and go test -race should both report ok:\n{}", run.log);
+    let passed = run
+        .log
+        .lines()
+        .filter(|l| l.contains("| ok  \texample.com/counter"))
+        .count();
+    assert_eq!(
+        passed, 2,
+        "go test and go test -race should both report ok:\n{}",
+        run.log
+    );
 }
 
 #[test]
@@ -236,11 +244,12 @@ fn action_fails_on_a_tampered_checksum_with_annotation_and_summary_naming_the_en
         "no annotation on Cargo.lock line {pkg} or {name}:\n{}",
         run.log
     );
+    let summaries = ci_util::summaries(&run.log);
     assert!(
-        run.log
-            .lines()
-            .any(|l| l.contains("Summary") && l.contains("alpha")),
-        "no job summary naming alpha:\n{}",
+        summaries
+            .iter()
+            .any(|m| m.contains("FAILED") && m.contains("alpha")),
+        "no job summary naming alpha: {summaries:#?}\n{}",
         run.log
     );
     // The SARIF the action wrote passes the SARIF multitool with GitHub's ingestion rules.

@@ -153,10 +153,35 @@ fn remote_uses(repo: &Path) -> Vec<String> {
     out
 }
 
+/// A no-op stub for every remote action in `specs`, keyed as act's `--local-repository`
+/// wants (`owner/repo@ref`), with the stub's action.yml also at each action's sub-path.
+fn stubs(dir: &Path, specs: &[String]) -> Vec<String> {
+    let noop = fixture("ci/stubs/noop/action.yml");
+    let mut args = Vec::new();
+    for spec in specs {
+        let Some((path, git_ref)) = spec.split_once('@') else {
+            continue;
+        };
+        let mut parts = path.splitn(3, '/');
+        let (Some(owner), Some(repo)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        let stub = dir.join(format!("{owner}-{repo}-{git_ref}"));
+        let sub = parts.next().map_or_else(|| stub.clone(), |s| stub.join(s));
+        fs::create_dir_all(&sub).expect("stub dir");
+        fs::copy(&noop, stub.join("action.yml")).expect("stub");
+        fs::copy(&noop, sub.join("action.yml")).expect("stub");
+        let arg = format!("{owner}/{repo}@{git_ref}={}", stub.display());
+        if !args.contains(&arg) {
+            args.push(arg);
+        }
+    }
+    args
+}
+
 /// Run `act EVENT` in host mode on the repository, offline, with every remote action but
-/// checkout stubbed by the no-op action, and `extra` arguments appended.
+/// checkout replaced by the no-op stub, and `extra` arguments appended.
 pub fn run_act(repo: &ActRepo, event: &str, extra: &[&str]) -> ActRun {
-    let stub = fixture("ci/stubs/noop");
     let shared = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ci-act");
     fs::create_dir_all(&shared).expect("shared cache dir");
     let real_home = std::env::var_os("HOME")
@@ -175,9 +200,8 @@ pub fn run_act(repo: &ActRepo, event: &str, extra: &[&str]) -> ActRun {
         .args(["-P", "ubuntu-latest=-self-hosted"])
         .args(["--action-offline-mode", "--no-cache-server"])
         .args(["--container-daemon-socket", "-"]);
-    for spec in remote_uses(&repo.path()) {
-        cmd.arg("--local-repository")
-            .arg(format!("{spec}={}", stub.display()));
+    for arg in stubs(&repo.dir.path().join("stubs"), &remote_uses(&repo.path())) {
+        cmd.arg("--local-repository").arg(arg);
     }
     cmd.args(extra)
         .current_dir(repo.path())
@@ -347,4 +371,17 @@ pub fn assert_valid_sarif(sarif: &Path) {
         sarif.display(),
         errors.join("\n")
     );
+}
+
+/// The job summaries act rendered into its log (`⚙  Summary - …` up to the next log line).
+pub fn summaries(log: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = log;
+    while let Some(i) = rest.find("Summary - ") {
+        let body = &rest[i + "Summary - ".len()..];
+        let end = body.find("\n[").unwrap_or(body.len());
+        out.push(body[..end].to_owned());
+        rest = &body[end..];
+    }
+    out
 }
