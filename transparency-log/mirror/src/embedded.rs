@@ -9,6 +9,7 @@
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use lockproof_log::Log;
 use lockproof_tlog::{RecordKey, VerifierKey};
@@ -18,6 +19,9 @@ use crate::{Error, Fill, Filler};
 /// The name (and key name) of every embedded default log. Logs are told apart by their key,
 /// which is generated per machine.
 pub const DEFAULT_LOG_NAME: &str = "lockproof.local/default";
+
+/// How often a held embedded log is tried again.
+const LOCK_POLL: Duration = Duration::from_millis(100);
 
 /// `$XDG_DATA_HOME/lockproof/default-log`, or `$HOME/.local/share/lockproof/default-log` when
 /// `XDG_DATA_HOME` is unset or not absolute (XDG Base Directory Specification). Takes the two
@@ -51,10 +55,8 @@ pub struct EmbeddedLog {
     pub dir: PathBuf,
     /// Its verifier key.
     pub vkey: VerifierKey,
-    /// The handle: writable, or read-only when another process holds the log.
+    /// The writable handle (it holds the log's lock until dropped).
     pub log: Log,
-    /// Whether the handle can append (fill).
-    pub writable: bool,
     /// Whether this call created the log.
     pub created: bool,
 }
@@ -67,12 +69,14 @@ impl EmbeddedLog {
     }
 }
 
-/// Opens the embedded log in `dir`, creating it (with a fresh key) on first use. When another
-/// process holds it (a concurrent `lockproof verify`), it is opened read-only and cannot fill.
+/// Opens the embedded log in `dir` for filling, creating it (with a fresh key) on first use.
+/// When another process holds it (a concurrent `lockproof verify` filling it), waits up to
+/// `wait` for it to finish.
 ///
 /// # Errors
-/// [`Error::Embedded`] if the directory cannot be created or is not a log; [`Error::Log`].
-pub fn open_embedded(dir: &Path) -> Result<EmbeddedLog, Error> {
+/// [`Error::Embedded`] if the directory cannot be created, is not a log, or is still held by
+/// another process after `wait`.
+pub fn open_embedded(dir: &Path, wait: Duration) -> Result<EmbeddedLog, Error> {
     let embedded = |reason: String| Error::Embedded {
         path: dir.to_path_buf(),
         reason,
@@ -89,16 +93,27 @@ pub fn open_embedded(dir: &Path) -> Result<EmbeddedLog, Error> {
             Err(e) => return Err(embedded(format!("creating the log: {e}"))),
         }
     }
-    let (log, writable) = match Log::open(dir) {
-        Ok(log) => (log, true),
-        Err(lockproof_log::Error::Directory { .. }) => (Log::open_read_only(dir)?, false),
-        Err(e) => return Err(embedded(e.to_string())),
+    let started = Instant::now();
+    let log = loop {
+        match Log::open(dir) {
+            Ok(log) => break log,
+            Err(lockproof_log::Error::Directory { reason, .. })
+                if dir.join("config.json").exists() =>
+            {
+                if started.elapsed() >= wait {
+                    return Err(embedded(format!(
+                        "{reason}; try again when it has finished"
+                    )));
+                }
+                std::thread::sleep(LOCK_POLL);
+            }
+            Err(e) => return Err(embedded(e.to_string())),
+        }
     };
     Ok(EmbeddedLog {
         dir: dir.to_path_buf(),
         vkey: log.verifier_key().clone(),
         log,
-        writable,
         created,
     })
 }

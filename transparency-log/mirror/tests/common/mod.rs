@@ -431,3 +431,49 @@ pub fn registry_for(entries: &[Entry]) -> (FakeRegistry, tempfile::TempDir, Vec<
     ];
     (reg, sumdb_dir, overrides)
 }
+
+/// A local log directory as lockproof-verify's fetch trait (what the CLI's adapter does),
+/// opened read-only after the filling handle is gone.
+pub struct LocalFetcher {
+    pub log: Log,
+}
+
+impl LocalFetcher {
+    pub fn open(dir: &Path) -> Self {
+        Self {
+            log: Log::open_read_only(dir).unwrap(),
+        }
+    }
+}
+
+impl lockproof_verify::fetch::LogFetcher for LocalFetcher {
+    fn describe(&self) -> String {
+        "local".into()
+    }
+    fn latest(&self) -> Result<Vec<u8>, lockproof_verify::Error> {
+        Ok(self.log.checkpoint().note.clone())
+    }
+    fn lookup(&self, key_path: &str) -> Result<Option<Vec<u8>>, lockproof_verify::Error> {
+        let key = lockproof_tlog::RecordKey::parse_lookup_path(key_path).unwrap();
+        let snapshot = self.log.checkpoint();
+        Ok(self.log.lookup(&key).unwrap().map(|(i, r)| {
+            let mut out = format!("{i}\n{r}\n").into_bytes();
+            out.extend_from_slice(&snapshot.note);
+            out
+        }))
+    }
+    fn lookups_batch(&self, body: &[u8]) -> Result<Option<Vec<u8>>, lockproof_verify::Error> {
+        let req: lockproof_log::http::api::LookupsRequest = serde_json::from_slice(body).unwrap();
+        let resp = lockproof_log::http::api::answer_lookups(&self.log, &req).unwrap();
+        Ok(Some(serde_json::to_vec(&resp).unwrap()))
+    }
+    fn read_tiles(
+        &self,
+        tiles: &[lockproof_tlog::Tile],
+    ) -> Result<Vec<Vec<u8>>, lockproof_verify::Error> {
+        Ok(tiles
+            .iter()
+            .map(|t| self.log.read_tile(*t).unwrap())
+            .collect())
+    }
+}
