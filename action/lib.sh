@@ -27,6 +27,15 @@ escape_data() {
   printf '%s' "$s"
 }
 
+# escape_property TEXT: workflow-command escaping of a property value (also : and ,).
+escape_property() {
+  local s
+  s=$(escape_data "$1")
+  s=${s//:/%3A}
+  s=${s//,/%2C}
+  printf '%s' "$s"
+}
+
 # sha256_of FILE: the lowercase hex SHA-256 of FILE (Linux, macOS and Git Bash on Windows).
 sha256_of() {
   if command -v sha256sum >/dev/null 2>&1; then

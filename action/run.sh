@@ -8,7 +8,8 @@
 # Outputs: result (pass|fail|error), checked, failed, sarif-file, report-json, upload-sarif.
 #
 # The JSON report decides the outcome; annotations (--format github), the job summary
-# (--format markdown) and SARIF are rendered by the binary from the same verification.
+# (--format markdown) and SARIF come from further runs of the binary on the same inputs, cheap
+# because the trust state and verified tiles are warm by then.
 # Exit: 0 when the gate passes, 1 when it fails per fail-on, 2 on an operational error.
 set -euo pipefail
 # shellcheck source=action/lib.sh
@@ -25,7 +26,16 @@ require_choice upload-sarif "$upload" false true auto
 require_choice summary "$summary" true false
 command -v jq >/dev/null 2>&1 || die "jq is required on the runner"
 
-cd "${LOCKPROOF_WORKING_DIRECTORY:-.}"
+wd=${LOCKPROOF_WORKING_DIRECTORY:-.}
+cd "$wd"
+# lockproof names files relative to the working directory; annotations must be relative to the
+# repository root, so prefix them with the working directory.
+prefix=""
+case $wd in
+  . | ./ | "") ;;
+  /*) die "working-directory must be relative to the workspace (got '$wd')" ;;
+  *) prefix="${wd#./}" && prefix="${prefix%/}/" ;;
+esac
 out="$RUNNER_TEMP/lockproof"
 mkdir -p "$out"
 
@@ -95,7 +105,12 @@ set_output checked "$checked"
 set_output failed "$failed"
 
 # Annotations on the lockfile lines (the binary caps them at GitHub's 10 per level).
-"$LOCKPROOF_BIN" verify "${args[@]}" --format github || true
+"$LOCKPROOF_BIN" verify "${args[@]}" --format github |
+  P=$(escape_property "$prefix") awk '
+    match($0, /^::(error|warning|notice) file=/) {
+      print substr($0, 1, RLENGTH) ENVIRON["P"] substr($0, RLENGTH + 1); next
+    }
+    { print }' || true
 
 if [ "$summary" = true ] && [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
   md="$out/summary.md"

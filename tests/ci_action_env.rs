@@ -508,3 +508,36 @@ fn release_install_accepts_only_a_download_listed_in_the_checksum_table() {
         "{install:#}"
     );
 }
+
+#[test]
+fn annotations_point_into_the_working_directory_from_the_repository_root() {
+    if !tools_present() {
+        return;
+    }
+    let s = Scenario::new();
+    let run = emulate(
+        &repo_root(),
+        s.tmp.path(),
+        &s.runner_temp("subdir"),
+        None,
+        &[
+            ("binary", LOCKPROOF),
+            ("log", &s.log),
+            ("lockfiles", "Cargo.lock"),
+            ("cache", "false"),
+            ("working-directory", "repo"),
+        ],
+        &[],
+    );
+    assert_eq!(output(&run, "result"), "fail", "{run:#}");
+    let stdout = step(&run, "verify")["stdout"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let (_, name) = package_lines(&s.lock, "alpha");
+    assert!(
+        stdout.contains(&format!("::error file=repo/Cargo.lock,line={name},"))
+            || stdout.contains(&format!("::error file=repo/Cargo.lock,line={},", name - 1)),
+        "{stdout}"
+    );
+}
