@@ -5,6 +5,8 @@
 //! rebuilt by copying it from a source tree. Swapping the artifact must fail the signature and
 //! log checks; a build that embeds its build path must fail the rebuild check.
 
+#![cfg(feature = "sigstore")]
+
 #[path = "support/mod.rs"]
 mod support;
 

@@ -14,6 +14,8 @@
 //! Without the variable the test does nothing: it needs a network-fetched checkout and a
 //! Python environment that CI does not provide.
 
+#![cfg(feature = "sigstore")]
+
 #[path = "support/mod.rs"]
 mod support;
 

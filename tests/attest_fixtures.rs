@@ -6,276 +6,303 @@
 #[path = "support/mod.rs"]
 mod support;
 
-use std::path::{Path, PathBuf};
-
-use serde_json::Value;
-
-const DEFAULT_IDENTITY: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
-const DEFAULT_ISSUER: &str = "https://token.actions.githubusercontent.com";
-
-/// Expected verdict per case: `None` passes; `Some(reason)` fails with that reason. The reasons
-/// follow each case's upstream README (see fixtures/sigstore/README.md).
-const CASES: &[(&str, Option<&str>)] = &[
-    ("happy-path-v0.1", None),
-    ("happy-path-v0.3", None),
-    ("happy-path-intoto-in-dsse-v3", None),
-    ("intoto-with-custom-trust-root", None),
-    ("rekor2-happy-path", None),
-    // "The artifact signature does not verify."
-    ("signature-mismatch_fail", Some("signature")),
-    // A v0.2 bundle whose stale proof also lacks the checkpoint v0.2 requires.
-    ("invalid-inclusion-proof_fail", Some("checkpoint")),
-    // One hash of the audit path is flipped: the recomputed root does not match.
-    (
-        "inclusion-proof-corrupted-hash_fail",
-        Some("inclusion_proof"),
-    ),
-    // The Signed Entry Timestamp signature is invalid.
-    ("set-invalid-signature_fail", Some("inclusion_promise")),
-    // The checkpoint's signature is invalid.
-    ("invalid-checkpoint-signature_fail", Some("checkpoint")),
-    // The checkpoint root is not the root the proof leads to.
-    ("checkpoint-wrong-roothash_fail", Some("checkpoint")),
-    // The log entry body describes a different artifact.
-    ("wrong-hashedrekord-entry_fail", Some("log_entry_mismatch")),
-    // The leaf was issued outside the CA's validity window in the trust root.
-    ("intoto-expired-certificate_fail", Some("certificate")),
-    // Integrated time outside the certificate's validity window.
-    ("integrated-time-in-future_fail", Some("certificate")),
-];
-
-/// One case's inputs, resolved by the conformance conventions.
-struct Case {
-    bundle: PathBuf,
-    artifact: PathBuf,
-    trusted_root: Option<PathBuf>,
-    identity: String,
-    issuer: String,
-}
-
-fn case(name: &str) -> Case {
-    let root = support::fixture("sigstore/bundle-verify");
-    let dir = root.join(name);
-    let read = |file: &str| {
-        std::fs::read_to_string(dir.join(file))
-            .ok()
-            .map(|s| s.trim_end().to_owned())
-    };
-    Case {
-        bundle: dir.join("bundle.sigstore.json"),
-        artifact: if dir.join("artifact").exists() {
-            dir.join("artifact")
-        } else {
-            root.join("a.txt")
-        },
-        trusted_root: dir
-            .join("trusted_root.json")
-            .exists()
-            .then(|| dir.join("trusted_root.json")),
-        identity: read("identity").unwrap_or_else(|| DEFAULT_IDENTITY.to_owned()),
-        issuer: read("issuer").unwrap_or_else(|| DEFAULT_ISSUER.to_owned()),
-    }
-}
-
-fn sha256_arg(path: &Path) -> String {
-    lockproof_attest::Sha256Digest::of(&std::fs::read(path).expect("read artifact")).to_string()
-}
-
-/// Runs `attest verify --json` and returns (exit code, report).
-fn attest_verify(home: &Path, c: &Case, artifact: &str) -> (i32, Value) {
-    let mut cmd = support::lockproof(home);
-    cmd.args(["attest", "verify", "--json", "--bundle"])
-        .arg(&c.bundle)
+/// Without the `sigstore` feature the commands exist but fail clearly (exit 2), never pass.
+#[cfg(not(feature = "sigstore"))]
+#[test]
+fn without_the_sigstore_feature_verification_is_a_clear_error() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let dir = support::fixture("sigstore/bundle-verify");
+    let out = support::lockproof(home.path())
+        .args(["verify-bundle", "--bundle"])
+        .arg(dir.join("happy-path-v0.3/bundle.sigstore.json"))
         .args([
-            "--artifact",
-            artifact,
-            "--identity",
-            &c.identity,
-            "--issuer",
-            &c.issuer,
-        ]);
-    if let Some(root) = &c.trusted_root {
-        cmd.arg("--trusted-root").arg(root);
-    }
-    let out = cmd.output().expect("run lockproof");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let report = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-        panic!(
-            "bad JSON ({e}): {stdout}\nstderr: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out.status.code().expect("exit code"), report)
-}
-
-#[test]
-fn every_fixture_case_gives_its_expected_result_and_reason_with_path_and_digest() {
-    let home = tempfile::tempdir().expect("tempdir");
-    let mut wrong = Vec::new();
-    for (name, expected) in CASES {
-        let c = case(name);
-        for artifact in [
-            c.artifact.to_str().expect("utf-8 path").to_owned(),
-            sha256_arg(&c.artifact),
-        ] {
-            let (code, report) = attest_verify(home.path(), &c, &artifact);
-            let ok = match expected {
-                None => code == 0 && report["result"] == "pass",
-                Some(reason) => {
-                    code == 1 && report["result"] == "fail" && report["reason"] == *reason
-                }
-            };
-            if !ok {
-                wrong.push(format!(
-                    "{name} ({artifact}): expected {expected:?}, got exit {code}: {report}"
-                ));
-            }
-        }
-    }
-    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
-}
-
-#[test]
-fn conformance_entry_point_exits_zero_exactly_for_passing_cases() {
-    let home = tempfile::tempdir().expect("tempdir");
-    for (name, expected) in CASES {
-        let c = case(name);
-        for artifact in [
-            c.artifact.to_str().expect("utf-8 path").to_owned(),
-            sha256_arg(&c.artifact),
-        ] {
-            // The argument order the sigstore-conformance harness uses.
-            let mut cmd = support::lockproof(home.path());
-            cmd.args(["verify-bundle", "--bundle"])
-                .arg(&c.bundle)
-                .args([
-                    "--certificate-identity",
-                    &c.identity,
-                    "--certificate-oidc-issuer",
-                    &c.issuer,
-                ]);
-            if let Some(root) = &c.trusted_root {
-                cmd.arg("--trusted-root").arg(root);
-            }
-            let status = cmd.arg(&artifact).status().expect("run lockproof");
-            assert_eq!(
-                status.code(),
-                Some(if expected.is_none() { 0 } else { 1 }),
-                "{name} {artifact}"
-            );
-        }
-    }
-}
-
-#[test]
-fn human_report_names_identity_log_and_failure_reason() {
-    let home = tempfile::tempdir().expect("tempdir");
-    let c = case("happy-path-v0.1");
-    let out = support::lockproof(home.path())
-        .args(["attest", "verify", "--bundle"])
-        .arg(&c.bundle)
-        .arg("--artifact")
-        .arg(&c.artifact)
-        .args(["--identity", &c.identity, "--issuer", &c.issuer])
-        .output()
-        .expect("run lockproof");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}");
-    assert!(
-        text.contains("identity:") && text.contains(&c.identity),
-        "{text}"
-    );
-    assert!(
-        text.contains("log inclusion:   rekor.sigstore.dev"),
-        "{text}"
-    );
-
-    let c = case("set-invalid-signature_fail");
-    let out = support::lockproof(home.path())
-        .args(["attest", "verify", "--bundle"])
-        .arg(&c.bundle)
-        .arg("--artifact")
-        .arg(&c.artifact)
-        .args(["--identity", &c.identity, "--issuer", &c.issuer])
-        .output()
-        .expect("run lockproof");
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("FAILED (inclusion_promise)"));
-}
-
-#[test]
-fn regex_policies_match_like_cosign_and_reject_non_matching_signers() {
-    let home = tempfile::tempdir().expect("tempdir");
-    let c = case("happy-path-v0.3");
-    let run = |identity_re: &str, issuer_re: &str| {
-        support::lockproof(home.path())
-            .args(["attest", "verify", "--json", "--bundle"])
-            .arg(&c.bundle)
-            .arg("--artifact")
-            .arg(&c.artifact)
-            .args([
-                "--identity-regexp",
-                identity_re,
-                "--issuer-regexp",
-                issuer_re,
-            ])
-            .output()
-            .expect("run lockproof")
-    };
-    let out = run(
-        r"^https://github\.com/sigstore-conformance/",
-        r"^https://token\.actions\.githubusercontent\.com$",
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    let out = run(r"^https://github\.com/someone-else/", r"githubusercontent");
-    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert_eq!(
-        (out.status.code(), report["reason"].as_str()),
-        (Some(1), Some("identity"))
-    );
-    let out = run("sigstore-conformance", r"^https://accounts\.google\.com$");
-    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert_eq!(
-        (out.status.code(), report["reason"].as_str()),
-        (Some(1), Some("issuer"))
-    );
-}
-
-#[test]
-fn usage_errors_exit_two_with_a_message() {
-    let home = tempfile::tempdir().expect("tempdir");
-    let c = case("happy-path-v0.3");
-    let cases: [&[&str]; 3] = [
-        &["--identity", "x"], // no issuer
-        &[
-            "--identity",
+            "--certificate-identity",
             "x",
-            "--issuer",
+            "--certificate-oidc-issuer",
             "y",
-            "--trusted-root",
-            "/nonexistent/root.json",
-        ],
-        &["--identity-regexp", "(", "--issuer", "y"],
+        ])
+        .arg(dir.join("a.txt"))
+        .output()
+        .expect("run lockproof");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("without the `sigstore` feature"));
+}
+
+#[cfg(feature = "sigstore")]
+mod with_sigstore {
+    use super::support;
+
+    use std::path::{Path, PathBuf};
+
+    use serde_json::Value;
+
+    const DEFAULT_IDENTITY: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
+    const DEFAULT_ISSUER: &str = "https://token.actions.githubusercontent.com";
+
+    /// Expected verdict per case: `None` passes; `Some(reason)` fails with that reason. The reasons
+    /// follow each case's upstream README (see fixtures/sigstore/README.md).
+    const CASES: &[(&str, Option<&str>)] = &[
+        ("happy-path-v0.1", None),
+        ("happy-path-v0.3", None),
+        ("happy-path-intoto-in-dsse-v3", None),
+        ("intoto-with-custom-trust-root", None),
+        ("rekor2-happy-path", None),
+        // "The artifact signature does not verify."
+        ("signature-mismatch_fail", Some("signature")),
+        // A v0.2 bundle whose stale proof also lacks the checkpoint v0.2 requires.
+        ("invalid-inclusion-proof_fail", Some("checkpoint")),
+        // One hash of the audit path is flipped: the recomputed root does not match.
+        (
+            "inclusion-proof-corrupted-hash_fail",
+            Some("inclusion_proof"),
+        ),
+        // The Signed Entry Timestamp signature is invalid.
+        ("set-invalid-signature_fail", Some("inclusion_promise")),
+        // The checkpoint's signature is invalid.
+        ("invalid-checkpoint-signature_fail", Some("checkpoint")),
+        // The checkpoint root is not the root the proof leads to.
+        ("checkpoint-wrong-roothash_fail", Some("checkpoint")),
+        // The log entry body describes a different artifact.
+        ("wrong-hashedrekord-entry_fail", Some("log_entry_mismatch")),
+        // The leaf was issued outside the CA's validity window in the trust root.
+        ("intoto-expired-certificate_fail", Some("certificate")),
+        // Integrated time outside the certificate's validity window.
+        ("integrated-time-in-future_fail", Some("certificate")),
     ];
-    for extra in cases {
+
+    /// One case's inputs, resolved by the conformance conventions.
+    struct Case {
+        bundle: PathBuf,
+        artifact: PathBuf,
+        trusted_root: Option<PathBuf>,
+        identity: String,
+        issuer: String,
+    }
+
+    fn case(name: &str) -> Case {
+        let root = support::fixture("sigstore/bundle-verify");
+        let dir = root.join(name);
+        let read = |file: &str| {
+            std::fs::read_to_string(dir.join(file))
+                .ok()
+                .map(|s| s.trim_end().to_owned())
+        };
+        Case {
+            bundle: dir.join("bundle.sigstore.json"),
+            artifact: if dir.join("artifact").exists() {
+                dir.join("artifact")
+            } else {
+                root.join("a.txt")
+            },
+            trusted_root: dir
+                .join("trusted_root.json")
+                .exists()
+                .then(|| dir.join("trusted_root.json")),
+            identity: read("identity").unwrap_or_else(|| DEFAULT_IDENTITY.to_owned()),
+            issuer: read("issuer").unwrap_or_else(|| DEFAULT_ISSUER.to_owned()),
+        }
+    }
+
+    fn sha256_arg(path: &Path) -> String {
+        lockproof_attest::Sha256Digest::of(&std::fs::read(path).expect("read artifact")).to_string()
+    }
+
+    /// Runs `attest verify --json` and returns (exit code, report).
+    fn attest_verify(home: &Path, c: &Case, artifact: &str) -> (i32, Value) {
+        let mut cmd = support::lockproof(home);
+        cmd.args(["attest", "verify", "--json", "--bundle"])
+            .arg(&c.bundle)
+            .args([
+                "--artifact",
+                artifact,
+                "--identity",
+                &c.identity,
+                "--issuer",
+                &c.issuer,
+            ]);
+        if let Some(root) = &c.trusted_root {
+            cmd.arg("--trusted-root").arg(root);
+        }
+        let out = cmd.output().expect("run lockproof");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let report = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+            panic!(
+                "bad JSON ({e}): {stdout}\nstderr: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        (out.status.code().expect("exit code"), report)
+    }
+
+    #[test]
+    fn every_fixture_case_gives_its_expected_result_and_reason_with_path_and_digest() {
+        let home = tempfile::tempdir().expect("tempdir");
+        let mut wrong = Vec::new();
+        for (name, expected) in CASES {
+            let c = case(name);
+            for artifact in [
+                c.artifact.to_str().expect("utf-8 path").to_owned(),
+                sha256_arg(&c.artifact),
+            ] {
+                let (code, report) = attest_verify(home.path(), &c, &artifact);
+                let ok = match expected {
+                    None => code == 0 && report["result"] == "pass",
+                    Some(reason) => {
+                        code == 1 && report["result"] == "fail" && report["reason"] == *reason
+                    }
+                };
+                if !ok {
+                    wrong.push(format!(
+                        "{name} ({artifact}): expected {expected:?}, got exit {code}: {report}"
+                    ));
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+
+    #[test]
+    fn conformance_entry_point_exits_zero_exactly_for_passing_cases() {
+        let home = tempfile::tempdir().expect("tempdir");
+        for (name, expected) in CASES {
+            let c = case(name);
+            for artifact in [
+                c.artifact.to_str().expect("utf-8 path").to_owned(),
+                sha256_arg(&c.artifact),
+            ] {
+                // The argument order the sigstore-conformance harness uses.
+                let mut cmd = support::lockproof(home.path());
+                cmd.args(["verify-bundle", "--bundle"])
+                    .arg(&c.bundle)
+                    .args([
+                        "--certificate-identity",
+                        &c.identity,
+                        "--certificate-oidc-issuer",
+                        &c.issuer,
+                    ]);
+                if let Some(root) = &c.trusted_root {
+                    cmd.arg("--trusted-root").arg(root);
+                }
+                let status = cmd.arg(&artifact).output().expect("run lockproof").status;
+                assert_eq!(
+                    status.code(),
+                    Some(if expected.is_none() { 0 } else { 1 }),
+                    "{name} {artifact}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn human_report_names_identity_log_and_failure_reason() {
+        let home = tempfile::tempdir().expect("tempdir");
+        let c = case("happy-path-v0.1");
         let out = support::lockproof(home.path())
             .args(["attest", "verify", "--bundle"])
             .arg(&c.bundle)
-            .args(["--artifact", "sha256:00"])
-            .args(extra)
+            .arg("--artifact")
+            .arg(&c.artifact)
+            .args(["--identity", &c.identity, "--issuer", &c.issuer])
             .output()
             .expect("run lockproof");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{text}");
+        assert!(
+            text.contains("identity:") && text.contains(&c.identity),
+            "{text}"
+        );
+        assert!(
+            text.contains("log inclusion:   rekor.sigstore.dev"),
+            "{text}"
+        );
+
+        let c = case("set-invalid-signature_fail");
+        let out = support::lockproof(home.path())
+            .args(["attest", "verify", "--bundle"])
+            .arg(&c.bundle)
+            .arg("--artifact")
+            .arg(&c.artifact)
+            .args(["--identity", &c.identity, "--issuer", &c.issuer])
+            .output()
+            .expect("run lockproof");
+        assert_eq!(out.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&out.stdout).starts_with("FAILED (inclusion_promise)"));
+    }
+
+    #[test]
+    fn regex_policies_match_like_cosign_and_reject_non_matching_signers() {
+        let home = tempfile::tempdir().expect("tempdir");
+        let c = case("happy-path-v0.3");
+        let run = |identity_re: &str, issuer_re: &str| {
+            support::lockproof(home.path())
+                .args(["attest", "verify", "--json", "--bundle"])
+                .arg(&c.bundle)
+                .arg("--artifact")
+                .arg(&c.artifact)
+                .args([
+                    "--identity-regexp",
+                    identity_re,
+                    "--issuer-regexp",
+                    issuer_re,
+                ])
+                .output()
+                .expect("run lockproof")
+        };
+        let out = run(
+            r"^https://github\.com/sigstore-conformance/",
+            r"^https://token\.actions\.githubusercontent\.com$",
+        );
         assert_eq!(
             out.status.code(),
-            Some(2),
-            "{extra:?}: {}",
+            Some(0),
+            "{}",
             String::from_utf8_lossy(&out.stdout)
         );
-        assert!(!out.stderr.is_empty());
+        let out = run(r"^https://github\.com/someone-else/", r"githubusercontent");
+        let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(
+            (out.status.code(), report["reason"].as_str()),
+            (Some(1), Some("identity"))
+        );
+        let out = run("sigstore-conformance", r"^https://accounts\.google\.com$");
+        let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(
+            (out.status.code(), report["reason"].as_str()),
+            (Some(1), Some("issuer"))
+        );
+    }
+
+    #[test]
+    fn usage_errors_exit_two_with_a_message() {
+        let home = tempfile::tempdir().expect("tempdir");
+        let c = case("happy-path-v0.3");
+        let cases: [&[&str]; 3] = [
+            &["--identity", "x"], // no issuer
+            &[
+                "--identity",
+                "x",
+                "--issuer",
+                "y",
+                "--trusted-root",
+                "/nonexistent/root.json",
+            ],
+            &["--identity-regexp", "(", "--issuer", "y"],
+        ];
+        for extra in cases {
+            let out = support::lockproof(home.path())
+                .args(["attest", "verify", "--bundle"])
+                .arg(&c.bundle)
+                .args(["--artifact", "sha256:00"])
+                .args(extra)
+                .output()
+                .expect("run lockproof");
+            assert_eq!(
+                out.status.code(),
+                Some(2),
+                "{extra:?}: {}",
+                String::from_utf8_lossy(&out.stdout)
+            );
+            assert!(!out.stderr.is_empty());
+        }
     }
 }

@@ -4,6 +4,8 @@
 //! expired. The mutated inputs are built here from the vendored fixtures, and each failure
 //! must carry the reason of the check that was broken.
 
+#![cfg(feature = "sigstore")]
+
 #[path = "support/mod.rs"]
 mod support;
 

@@ -57,3 +57,42 @@ impl TrustRoot {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        reason = "tests: a failed unwrap is a failed test"
+    )]
+
+    use super::*;
+
+    #[cfg(feature = "sigstore")]
+    #[test]
+    fn embedded_public_good_root_parses_and_prepares() {
+        let root = TrustRoot::public_good().unwrap();
+        crate::Verifier::new(&root).unwrap();
+    }
+
+    #[cfg(not(feature = "sigstore"))]
+    #[test]
+    fn without_the_feature_every_entry_point_reports_sigstore_disabled() {
+        assert!(matches!(
+            TrustRoot::public_good(),
+            Err(Error::SigstoreDisabled)
+        ));
+        assert!(matches!(
+            TrustRoot::from_json("{}"),
+            Err(Error::SigstoreDisabled)
+        ));
+    }
+
+    #[test]
+    fn rejects_oversized_trusted_root_before_parsing() {
+        let big = " ".repeat(MAX_TRUSTED_ROOT_BYTES + 1);
+        assert!(matches!(
+            TrustRoot::from_json(&big),
+            Err(Error::TooLarge { .. })
+        ));
+    }
+}
