@@ -8,14 +8,21 @@
 //! one object. It runs after `serde_json` accepted the document, so it can assume well-formed
 //! input; on anything else it errors rather than guessing.
 //!
-//! Only containers (objects and arrays) and members whose value is a container are indexed,
-//! which is every place an entry can be located, and keeps the index small.
+//! Indexed are: members whose value is an object or array, array elements that are objects or
+//! arrays, and every member of the top two levels (e.g. `/lockfileVersion`,
+//! `/_meta/pipfile-spec`). That is every place an entry or a version marker can be located, and
+//! keeps the scan cheap: keys are borrowed from the text unless they contain escapes, and a
+//! pointer string is built only for indexed places.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use crate::Error;
 use crate::lines::to_u32;
+
+/// Scalar members are indexed down to this nesting depth (1 = top-level members).
+const SCALAR_MEMBER_DEPTH: usize = 2;
 
 /// Positions of JSON members by JSON Pointer.
 #[derive(Debug, Default)]
@@ -29,8 +36,8 @@ impl KeyLines {
         self.positions.get(pointer).copied()
     }
 
-    /// Like [`KeyLines::get`], with (0, 0) when the pointer is not indexed (cannot happen for
-    /// a pointer built from the same document; 0 is the documented "unknown" line).
+    /// Like [`KeyLines::get`], with (0, 0) when the pointer is not indexed (0 is the documented
+    /// "unknown" line; entry pointers built from the same document are always indexed).
     pub(crate) fn at(&self, pointer: &str) -> (u32, u32) {
         self.get(pointer).unwrap_or((0, 0))
     }
@@ -41,11 +48,11 @@ pub(crate) fn escape(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
 }
 
-enum Frame {
+enum Frame<'a> {
     Object {
         pointer: String,
-        keys: HashSet<String>,
-        pending: Option<String>,
+        keys: HashSet<Cow<'a, str>>,
+        pending: Option<(Cow<'a, str>, (u32, u32))>,
     },
     Array {
         pointer: String,
@@ -57,12 +64,13 @@ enum Frame {
 ///
 /// # Errors
 /// [`Error::Invalid`] naming the line and key of a duplicate, or of malformed input.
-pub(crate) fn scan(path: &Path, text: &str) -> Result<KeyLines, Error> {
+pub(crate) fn scan<'a>(path: &Path, text: &'a str) -> Result<KeyLines, Error> {
     let mut out = KeyLines::default();
-    let mut stack: Vec<Frame> = Vec::new();
+    let mut stack: Vec<Frame<'a>> = Vec::new();
     let bytes = text.as_bytes();
     let (mut line, mut line_start) = (1usize, 0usize);
     let mut i = 0;
+    // Columns count characters; computing them only for indexed places keeps the scan linear.
     let column = |i: usize, line_start: usize| to_u32(text[line_start..i].chars().count() + 1);
     while i < bytes.len() {
         let b = bytes[i];
@@ -73,9 +81,9 @@ pub(crate) fn scan(path: &Path, text: &str) -> Result<KeyLines, Error> {
             }
             b'"' => {
                 let start = i;
-                let (s, end) = read_string(path, text, i, to_u32(line))?;
+                let end = string_end(path, bytes, i, to_u32(line))?;
                 i = end;
-                let pos = (to_u32(line), column(start, line_start));
+                let depth = stack.len();
                 if let Some(Frame::Object {
                     pointer,
                     keys,
@@ -84,28 +92,49 @@ pub(crate) fn scan(path: &Path, text: &str) -> Result<KeyLines, Error> {
                     && pending.is_none()
                     && next_non_space(bytes, i) == Some(b':')
                 {
-                    if !keys.insert(s.clone()) {
+                    let key = decode(path, &text[start..end], to_u32(line))?;
+                    let pos = (to_u32(line), column(start, line_start));
+                    if keys.contains(&key) {
                         return Err(Error::invalid(
                             path,
                             pos.0,
-                            format!("{pointer}/{s}"),
+                            format!("{pointer}/{key}"),
                             "duplicate key",
                         ));
                     }
-                    let member = format!("{pointer}/{}", escape(&s));
-                    out.positions.insert(member.clone(), pos);
-                    *pending = Some(member);
+                    if depth <= SCALAR_MEMBER_DEPTH {
+                        out.positions
+                            .insert(format!("{pointer}/{}", escape(&key)), pos);
+                    }
+                    keys.insert(key.clone());
+                    *pending = Some((key, pos));
                 }
                 continue;
             }
             b'{' | b'[' => {
-                let pos = (to_u32(line), column(i, line_start));
                 let pointer = match stack.last_mut() {
                     None => String::new(),
-                    Some(Frame::Object { pending, .. }) => pending.take().unwrap_or_default(),
+                    Some(Frame::Object {
+                        pointer, pending, ..
+                    }) => match pending.take() {
+                        Some((key, pos)) => {
+                            let p = format!("{pointer}/{}", escape(&key));
+                            out.positions.insert(p.clone(), pos);
+                            p
+                        }
+                        None => {
+                            return Err(Error::invalid(
+                                path,
+                                to_u32(line),
+                                "(json)",
+                                "value without a key",
+                            ));
+                        }
+                    },
                     Some(Frame::Array { pointer, index }) => {
                         let p = format!("{pointer}/{index}");
-                        out.positions.insert(p.clone(), pos);
+                        out.positions
+                            .insert(p.clone(), (to_u32(line), column(i, line_start)));
                         p
                     }
                 };
@@ -157,25 +186,26 @@ fn next_non_space(bytes: &[u8], mut i: usize) -> Option<u8> {
     None
 }
 
-/// The decoded string starting at the `"` at `start`, and the offset just past its closing `"`.
-fn read_string(path: &Path, text: &str, start: usize, line: u32) -> Result<(String, usize), Error> {
-    let bytes = text.as_bytes();
+/// The offset just past the closing `"` of the string whose opening `"` is at `start`.
+fn string_end(path: &Path, bytes: &[u8], start: usize, line: u32) -> Result<usize, Error> {
     let mut i = start + 1;
     while i < bytes.len() {
         match bytes[i] {
             b'\\' => i += 2,
-            b'"' => {
-                let raw = &text[start..=i];
-                if !raw.contains('\\') {
-                    return Ok((raw[1..raw.len() - 1].to_owned(), i + 1));
-                }
-                let s: String = serde_json::from_str(raw).map_err(|e| {
-                    Error::invalid(path, line, "(json)", format!("bad string: {e}"))
-                })?;
-                return Ok((s, i + 1));
-            }
+            b'"' => return Ok(i + 1),
             _ => i += 1,
         }
     }
     Err(Error::invalid(path, line, "(json)", "unterminated string"))
+}
+
+/// The value of a JSON string literal (with its quotes), borrowed when it has no escapes.
+fn decode<'a>(path: &Path, raw: &'a str, line: u32) -> Result<Cow<'a, str>, Error> {
+    let inner = raw.get(1..raw.len() - 1).unwrap_or("");
+    if !inner.contains('\\') {
+        return Ok(Cow::Borrowed(inner));
+    }
+    serde_json::from_str::<String>(raw)
+        .map(Cow::Owned)
+        .map_err(|e| Error::invalid(path, line, "(json)", format!("bad string: {e}")))
 }

@@ -48,7 +48,7 @@
 //! go.sum the line; package-lock.json the key of the package; yarn v1 the entry's key line;
 //! Yarn Berry the `resolution:` line; pnpm the `resolution:` line; Pipfile.lock the package
 //! key; requirements the requirement's first line; Gemfile.lock the CHECKSUMS line (or the
-//! spec line when there is no checksum); composer.lock the package's `"name"` line. Python
+//! spec line when there is no checksum); composer.lock the `{` of the package object. Python
 //! files with several files per package locate each file's hash when the syntax allows.
 
 #![forbid(unsafe_code)]

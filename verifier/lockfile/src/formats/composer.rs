@@ -54,7 +54,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Vec<Entry>, Error> {
         ("packages-dev", &lock.packages_dev),
     ] {
         for (i, p) in packages.iter().enumerate() {
-            let pos = lines.at(&format!("/{section}/{i}/name"));
+            let pos = lines.at(&format!("/{section}/{i}"));
             let source = match (&p.source, &p.dist) {
                 (Some(s), _) if s.kind == "git" => Source::Git {
                     url: s.url.clone(),
