@@ -113,10 +113,10 @@ fn rust_template_vet_and_test_pass_on_a_tiny_crate() {
 
 /// The workflow that runs the action from the repository itself (`uses: ./`) with a prebuilt
 /// binary (the one under test, shared with every other test) and checks its outputs.
-fn self_test_workflow(log: &str, sarif: &Path, expect_result: &str) -> String {
+fn self_test_workflow(log: &str, sarif: &Path, expect_result: &str, expect_checked: u32) -> String {
     format!(
         r#"name: self-test
-on: push
+on: [push, pull_request]
 permissions:
   contents: read
 jobs:
@@ -145,7 +145,7 @@ jobs:
         run: |
           echo "outputs: result=$RESULT checked=$CHECKED failed=$FAILED"
           test "$RESULT" = {expect_result}
-          test "$CHECKED" = 2
+          test "$CHECKED" = {expect_checked}
           test -s "$SARIF"
           test -s "$REPORT"
 "#,
@@ -165,7 +165,9 @@ struct SelfTest {
 }
 
 impl SelfTest {
-    fn new(tamper: bool, expect_result: &str) -> SelfTest {
+    /// With `pull_request`, the lockfile is committed twice: first with `alpha` alone, then
+    /// with `beta` added, and `event` is a pull_request payload whose base is the first commit.
+    fn new(tamper: bool, expect_result: &str, pull_request: bool) -> SelfTest {
         let side = tempfile::tempdir().expect("tempdir");
         let (good, bad, beta) = (hex64('a'), hex64('f'), hex64('b'));
         let lock = cargo_lock(&[
@@ -177,7 +179,12 @@ impl SelfTest {
         for f in ["action.yml", "Cargo.toml"] {
             std::fs::copy(repo_root().join(f), src.join(f)).expect("copy");
         }
-        std::fs::write(src.join("Cargo.lock"), &lock).expect("lock");
+        let first = if pull_request {
+            cargo_lock(&[("alpha", "1.0.0", if tamper { &bad } else { &good })])
+        } else {
+            lock.clone()
+        };
+        std::fs::write(src.join("Cargo.lock"), &first).expect("lock");
         let logdir = side.path().join("log");
         let vkey = make_log(
             Path::new(env!("CARGO_BIN_EXE_lockproof")),
@@ -193,10 +200,25 @@ impl SelfTest {
             &format!("{vkey} {}", logdir.display()),
             &side.path().join("out/lockproof.sarif"),
             expect_result,
+            if pull_request { 1 } else { 2 },
         );
         std::fs::create_dir_all(side.path().join("out")).expect("out");
         let repo = act_repo(&src, &wf, &[]);
+        if pull_request {
+            let base = ci_util::git_output(&repo.path(), &["rev-parse", "HEAD"]);
+            std::fs::write(repo.path().join("Cargo.lock"), &lock).expect("lock");
+            ci_util::commit_all(&repo.path(), "add beta");
+            let head = ci_util::git_output(&repo.path(), &["rev-parse", "HEAD"]);
+            let event = format!(
+                r#"{{"number":7,"pull_request":{{"number":7,"base":{{"ref":"main","sha":"{base}"}},"head":{{"ref":"feature","sha":"{head}"}}}},"repository":{{"private":true}}}}"#
+            );
+            std::fs::write(side.path().join("event.json"), event).expect("event");
+        }
         SelfTest { repo, lock, side }
+    }
+
+    fn event(&self) -> PathBuf {
+        self.side.path().join("event.json")
     }
 
     fn sarif(&self) -> PathBuf {
@@ -209,7 +231,7 @@ fn action_from_this_repository_verifies_a_fixture_repository_against_a_local_log
     if !tools_present(&[]) {
         return;
     }
-    let t = SelfTest::new(false, "pass");
+    let t = SelfTest::new(false, "pass", false);
     let run = run_act(&t.repo, "push", &[]);
     assert_job(&run, "verify", true);
     assert!(
@@ -225,7 +247,7 @@ fn action_fails_on_a_tampered_checksum_with_annotation_and_summary_naming_the_en
     if !tools_present(&["sarif-multitool"]) {
         return;
     }
-    let t = SelfTest::new(true, "fail");
+    let t = SelfTest::new(true, "fail", false);
     let run = run_act(&t.repo, "push", &[]);
     assert_job(&run, "verify", false);
     assert!(
@@ -254,4 +276,38 @@ fn action_fails_on_a_tampered_checksum_with_annotation_and_summary_naming_the_en
     );
     // The SARIF the action wrote passes the SARIF multitool with GitHub's ingestion rules.
     ci_util::assert_valid_sarif(&t.sarif());
+}
+
+#[test]
+fn action_in_a_pull_request_verifies_only_the_entries_the_pull_request_changed() {
+    if !tools_present(&[]) {
+        return;
+    }
+    // alpha's checksum is wrong since the base commit; the pull request only adds beta.
+    let t = SelfTest::new(true, "pass", true);
+    let event = t.event();
+    let event = event.to_str().expect("utf-8 path");
+    let run = run_act(&t.repo, "pull_request", &["-e", event]);
+    assert_job(&run, "verify", true);
+    assert!(
+        run.log
+            .contains("pull-request mode, verifying entries changed since"),
+        "{}",
+        run.log
+    );
+    assert!(
+        run.log.contains("outputs: result=pass checked=1 failed=0"),
+        "{}",
+        run.log
+    );
+    let summaries = ci_util::summaries(&run.log);
+    assert!(
+        summaries.iter().any(|m| m.contains("1 unchanged skipped")),
+        "{summaries:#?}\n{}",
+        run.log
+    );
+
+    // The same repository on push verifies everything and fails on alpha.
+    let run = run_act(&t.repo, "push", &[]);
+    assert_job(&run, "verify", false);
 }

@@ -99,6 +99,17 @@ fn git(repo: &Path, args: &[&str]) {
     assert!(st.success(), "git {args:?} failed");
 }
 
+/// The trimmed standard output of `git ARGS` in `repo`.
+pub fn git_output(repo: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(repo)
+        .output()
+        .expect("git");
+    assert!(out.status.success(), "git {args:?} failed");
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
 /// Commit everything in `repo` with `message`.
 pub fn commit_all(repo: &Path, message: &str) {
     git(repo, &["add", "-A"]);
