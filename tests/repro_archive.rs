@@ -58,3 +58,40 @@ fn a_tar_member_mtime_is_pinned_to_the_member_and_the_field() {
         "{hints:?}"
     );
 }
+
+#[test]
+fn a_tar_member_order_that_follows_readdir_is_pinned_to_order_and_file_ordering() {
+    if !support::require_tool("disorderfs") {
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let cmd = repro(
+        home.path(),
+        &support::fixture("repro/archive"),
+        &[
+            "--format",
+            "json",
+            "--vary",
+            "file-ordering,build-path,umask",
+            "--artifact",
+            "dist/*.tar",
+            "--",
+            "sh",
+            "build-order.sh",
+        ],
+    );
+    let (code, report, out) = run_json(cmd);
+    if let Some(s) = report["skipped"].as_array().and_then(|s| s.first()) {
+        // disorderfs is installed but FUSE is not usable on this host: the tool says why.
+        eprintln!("skipping: {}", s["reason"]);
+        assert_eq!(code, 0, "{}", explain(&out));
+        return;
+    }
+    assert_eq!(code, 1, "{}", explain(&out));
+    assert_eq!(report["attribution"]["single_causes"], serde_json::json!(["file-ordering"]));
+    assert_eq!(causes(&report), ["file-ordering"]);
+    let first = &report["artifacts"][0]["differences"][0];
+    assert_eq!(first["type"], "order", "{first}");
+    assert!(first["location"][0].as_str().unwrap().starts_with("member #"), "{first}");
+    assert!(report["causes"][0]["suggestion"].as_str().unwrap().contains("--sort=name"));
+}

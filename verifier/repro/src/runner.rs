@@ -125,18 +125,25 @@ impl Runner {
     pub fn run(&self, spec: &BuildSpec) -> Result<BuildOutput, Error> {
         let started = Instant::now();
         remove_if_exists(&spec.tree)?;
-        let copied = copy_tree(&self.source, &spec.tree)?;
+        // With file-ordering, the copy sits beside the tree and disorderfs mounts it at the
+        // tree's own path, so the build path is the same as without the variation.
+        let lower = lower_dir(&spec.tree);
+        remove_if_exists(&lower)?;
+        let copy_dest = if spec.shuffle_dirents {
+            &lower
+        } else {
+            &spec.tree
+        };
+        let copied = copy_tree(&self.source, copy_dest)?;
         fs::create_dir_all(&spec.home).map_err(|e| Error::io("create directory", &spec.home, e))?;
         let logs = self.work_dir.join("logs");
         fs::create_dir_all(&logs).map_err(|e| Error::io("create directory", &logs, e))?;
         let mount = if spec.shuffle_dirents {
-            Some(DisorderMount::mount(&spec.tree)?)
+            Some(DisorderMount::mount(&lower, &spec.tree)?)
         } else {
             None
         };
-        let build_dir = mount
-            .as_ref()
-            .map_or(spec.tree.clone(), |m| m.mountpoint.clone());
+        let build_dir = spec.tree.clone();
 
         let copy_time = started.elapsed();
         let build_started = Instant::now();
@@ -146,6 +153,8 @@ impl Runner {
         let collected = status.and_then(|()| self.collect(spec, &build_dir, &copied));
         if let Some(m) = mount {
             m.unmount()?;
+            fs::remove_dir(&spec.tree).map_err(|e| Error::io("remove", &spec.tree, e))?;
+            fs::rename(&lower, &spec.tree).map_err(|e| Error::io("rename", &lower, e))?;
         }
         let artifacts = collected?;
         self.dispose_tree(spec)?;
@@ -313,26 +322,26 @@ struct DisorderMount {
 }
 
 impl DisorderMount {
-    fn mount(tree: &Path) -> Result<Self, Error> {
-        let mut name = tree.as_os_str().to_owned();
-        name.push("-shuffled");
-        let mountpoint = PathBuf::from(name);
-        fs::create_dir_all(&mountpoint)
-            .map_err(|e| Error::io("create directory", &mountpoint, e))?;
+    /// Mounts `lower` at `mountpoint` with shuffled directory entries.
+    fn mount(lower: &Path, mountpoint: &Path) -> Result<Self, Error> {
+        fs::create_dir_all(mountpoint).map_err(|e| Error::io("create directory", mountpoint, e))?;
         let status = Command::new("disorderfs")
             .args(["--shuffle-dirents=yes", "--multi-user=no", "-q"])
-            .arg(tree)
-            .arg(&mountpoint)
+            .arg(lower)
+            .arg(mountpoint)
+            .stdin(Stdio::null())
             .status()
-            .map_err(|e| Error::io("run disorderfs on", tree, e))?;
+            .map_err(|e| Error::io("run disorderfs on", lower, e))?;
         if !status.success() {
             return Err(Error::io(
                 "mount disorderfs on",
-                tree,
+                mountpoint,
                 std::io::Error::other(status.to_string()),
             ));
         }
-        Ok(Self { mountpoint })
+        Ok(Self {
+            mountpoint: mountpoint.to_path_buf(),
+        })
     }
 
     fn unmount(self) -> Result<(), Error> {
@@ -353,6 +362,13 @@ impl DisorderMount {
                 std::io::Error::other("fusermount -u failed"),
             ));
         }
-        fs::remove_dir(&self.mountpoint).map_err(|e| Error::io("remove", &self.mountpoint, e))
+        Ok(())
     }
+}
+
+/// Where the copy lives while disorderfs shows it at `tree`.
+fn lower_dir(tree: &Path) -> PathBuf {
+    let mut name = tree.as_os_str().to_owned();
+    name.push(".disorderfs-lower");
+    PathBuf::from(name)
 }
