@@ -88,8 +88,10 @@ impl DirStorage {
         self.root.join(tile.path())
     }
 
-    /// Writes `files` durably: all temp files are written and fsynced, then renamed, then every
-    /// touched directory is fsynced once.
+    /// Writes `files` durably: all temp files are written, then fsynced concurrently, then
+    /// renamed, then every touched directory is fsynced (concurrently) once. Concurrent fsyncs
+    /// let the device merge the flushes: on the benchmark VM one fsync costs ~6 ms, 50
+    /// concurrent ones ~40 ms in total.
     fn write_files(&self, files: &[(PathBuf, &[u8])]) -> Result<(), Error> {
         let mut staged = Vec::with_capacity(files.len());
         for (dest, data) in files {
@@ -104,22 +106,21 @@ impl DirStorage {
                 .open(&tmp)
                 .map_err(|e| Error::io("create", &tmp, e))?;
             f.write_all(data).map_err(|e| Error::io("write", &tmp, e))?;
-            f.sync_all().map_err(|e| Error::io("fsync", &tmp, e))?;
-            staged.push((tmp, dest));
+            staged.push((f, tmp, dest));
         }
+        for_each_concurrently(&staged, |(f, tmp, _)| {
+            f.sync_all().map_err(|e| Error::io("fsync", tmp, e))
+        })?;
         let mut dirs: Vec<PathBuf> = Vec::new();
-        for (tmp, dest) in staged {
+        for (_, tmp, dest) in &staged {
             let parent = dest.parent().unwrap_or(&self.root).to_path_buf();
             ensure_dir(&parent)?;
-            fs::rename(&tmp, dest).map_err(|e| Error::io("rename", dest, e))?;
+            fs::rename(tmp, dest).map_err(|e| Error::io("rename", dest, e))?;
             if !dirs.contains(&parent) {
                 dirs.push(parent);
             }
         }
-        for d in dirs {
-            sync_dir(&d)?;
-        }
-        Ok(())
+        for_each_concurrently(&dirs, |d| sync_dir(d))
     }
 
     /// The widths of the partial versions stored for `id`.
@@ -237,6 +238,37 @@ fn remove_optional(path: &Path) -> Result<(), Error> {
         Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
         Err(e) => Err(Error::io("remove", path, e)),
     }
+}
+
+/// Most threads used to fsync one batch's files concurrently.
+const MAX_SYNC_THREADS: usize = 32;
+
+/// Runs `f` on every item, spread over up to [`MAX_SYNC_THREADS`] scoped threads; returns the
+/// first error.
+fn for_each_concurrently<T: Sync>(
+    items: &[T],
+    f: impl Fn(&T) -> Result<(), Error> + Sync,
+) -> Result<(), Error> {
+    if items.len() <= 1 {
+        return items.iter().try_for_each(&f);
+    }
+    let per_thread = items.len().div_ceil(MAX_SYNC_THREADS);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(per_thread)
+            .map(|chunk| scope.spawn(|| chunk.iter().try_for_each(&f)))
+            .collect();
+        let mut result = Ok(());
+        for h in handles {
+            let r = h
+                .join()
+                .unwrap_or_else(|_| Err(Error::Stopped("an fsync thread panicked".into())));
+            if result.is_ok() {
+                result = r;
+            }
+        }
+        result
+    })
 }
 
 /// Fsyncs a directory, making renames and creations inside it durable.

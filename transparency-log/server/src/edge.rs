@@ -39,8 +39,9 @@ pub fn tile_width_at(size: u64, level: TileLevel, n: u64) -> u16 {
 pub(crate) struct Edge {
     /// The tree size the edge describes.
     pub(crate) size: u64,
-    /// `levels[L]` = hashes of tile `(size >> 8L) / 256` at level `L` (fewer than 256).
-    levels: Vec<Vec<Hash>>,
+    /// `levels[L]` = the hashes of tile `(size >> 8L) / 256` at level `L` (fewer than 256),
+    /// back to back (tile bytes, so reads need no copying).
+    levels: Vec<Vec<u8>>,
     /// The records of data tile `size / 256`, each followed by `\n` (the data tile bytes).
     data: Vec<u8>,
     /// Number of records in `data`.
@@ -72,11 +73,7 @@ impl Edge {
             let w = tile_width_at(size, level, n);
             let mut hashes = Vec::new();
             if w > 0 && w < TILE_WIDTH {
-                let data = read_exact_tile(storage, TileId { level, index: n }, w)?;
-                hashes = data
-                    .chunks_exact(HASH_SIZE)
-                    .map(Hash::from_slice)
-                    .collect::<Result<_, _>>()?;
+                hashes = read_exact_tile(storage, TileId { level, index: n }, w)?;
             }
             levels.push(hashes);
             l += 1;
@@ -116,8 +113,8 @@ impl Edge {
                     self.levels.push(Vec::new());
                 }
                 let entries = &mut self.levels[l];
-                entries.push(*h);
-                if entries.len() == usize::from(TILE_WIDTH) {
+                entries.extend_from_slice(&h.0);
+                if entries.len() == usize::from(TILE_WIDTH) * HASH_SIZE {
                     let level_u8 = u8::try_from(l).unwrap_or(u8::MAX);
                     // The completed tile's number: its last entry is at (n >> 8L) at that level.
                     let index = (n >> (usize::from(TILE_HEIGHT) * l)) >> TILE_HEIGHT;
@@ -128,10 +125,9 @@ impl Edge {
                         },
                         tile: StoredTile {
                             width: TILE_WIDTH,
-                            data: flatten(entries),
+                            data: std::mem::take(entries),
                         },
                     });
-                    entries.clear();
                 }
             }
             self.data.extend_from_slice(rec);
@@ -168,8 +164,8 @@ impl Edge {
                     index: (self.size >> shift) >> TILE_HEIGHT,
                 },
                 tile: StoredTile {
-                    width: u16::try_from(entries.len()).unwrap_or(TILE_WIDTH),
-                    data: flatten(entries),
+                    width: u16::try_from(entries.len() / HASH_SIZE).unwrap_or(TILE_WIDTH),
+                    data: entries.clone(),
                 },
             });
         }
@@ -208,20 +204,16 @@ impl HashReader for Edge {
                     .get(usize::from(l))
                     .ok_or_else(|| TlogError::Reader(format!("stored hash {i} not in the edge")))?;
                 let edge_n = (self.size >> (u32::from(TILE_HEIGHT) * u32::from(l))) >> TILE_HEIGHT;
-                if t.n != edge_n || usize::from(t.width) > entries.len() {
+                let len = usize::from(t.width) * HASH_SIZE;
+                if t.n != edge_n || len > entries.len() {
                     return Err(TlogError::Reader(format!(
                         "stored hash {i} not in the edge"
                     )));
                 }
-                let data = flatten(&entries[..usize::from(t.width)]);
-                hash_from_tile(&t, &data, i)
+                hash_from_tile(&t, &entries[..len], i)
             })
             .collect()
     }
-}
-
-fn flatten(hashes: &[Hash]) -> Vec<u8> {
-    hashes.iter().flat_map(|h| h.0).collect()
 }
 
 /// Reads tile `id` from storage and truncates it to exactly `width` entries.
@@ -362,6 +354,19 @@ mod tests {
         assert_eq!(tile_width_at(70_000, TileLevel::Hash(1), 1), 17);
         assert_eq!(tile_width_at(70_000, TileLevel::Hash(2), 0), 1);
         assert_eq!(tile_width_at(300, TileLevel::Data, 1), 44);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn data_tile_splitting_never_panics(data in proptest::collection::vec(
+            proptest::prop_oneof![proptest::strategy::Just(b'\n'), proptest::prelude::any::<u8>()], 0..600),
+            count in 0u16..300) {
+            let records = split_data_tile(&data);
+            if let Some(end) = data_prefix_len(&data, count) {
+                proptest::prop_assert!(end <= data.len());
+                proptest::prop_assert!(usize::from(count) <= records.len());
+            }
+        }
     }
 
     #[test]

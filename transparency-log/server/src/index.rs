@@ -75,6 +75,23 @@ impl Index {
         Ok(v.map(|g| g.value()))
     }
 
+    /// The leaf indexes stored for `keys` (one read transaction for all of them).
+    pub(crate) fn get_many<'k>(
+        &self,
+        keys: impl IntoIterator<Item = &'k str>,
+    ) -> Result<Vec<Option<u64>>, Error> {
+        let txn = self.begin_read()?;
+        let table = txn.open_table(KEYS).map_err(|e| err(&self.path, e))?;
+        keys.into_iter()
+            .map(|k| {
+                Ok(table
+                    .get(k)
+                    .map_err(|e| err(&self.path, e))?
+                    .map(|g| g.value()))
+            })
+            .collect()
+    }
+
     /// The tree size the index covers (records `0..indexed_size` are indexed).
     pub(crate) fn indexed_size(&self) -> Result<u64, Error> {
         let txn = self.begin_read()?;

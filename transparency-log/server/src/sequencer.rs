@@ -241,8 +241,13 @@ impl Sequencer {
         let mut statuses = Vec::with_capacity(records.len());
         let mut local: Vec<(String, &Record)> = Vec::new();
         let mut local_map: HashMap<String, usize> = HashMap::new();
-        for (pos, rec) in records.iter().enumerate() {
-            let key = rec.key().lookup_path();
+        // Plan: every key, and their indexes from one index read transaction.
+        let keys: Vec<String> = records.iter().map(|r| r.key().lookup_path()).collect();
+        let indexed = self
+            .shared
+            .index
+            .get_many(keys.iter().map(String::as_str))?;
+        for (pos, ((rec, key), indexed)) in records.iter().zip(keys).zip(indexed).enumerate() {
             if let Some(&(index, at)) = batch_keys.get(&key) {
                 statuses.push(same_or_conflict(&key, index, &new_records[at], rec)?);
             } else if let Some(&li) = local_map.get(&key) {
@@ -256,7 +261,7 @@ impl Sequencer {
                 }
                 let index = published_size + new_records.len() as u64 + li as u64;
                 statuses.push(AddStatus::Exists(index));
-            } else if let Some(index) = self.shared.index.get(&key)? {
+            } else if let Some(index) = indexed {
                 let existing = read_record(self.shared.storage.as_ref(), published_size, index)?;
                 statuses.push(same_or_conflict(&key, index, existing.as_bytes(), rec)?);
             } else {

@@ -1,0 +1,178 @@
+//! Load generator and benchmark driver for `benchmarks/server.md` (not a test).
+//!
+//! ```text
+//! log_bench fill   DIR N            create a log in DIR with N synthetic Go records
+//!                                   (also written to DIR.records for the Go reference server)
+//! log_bench append DIR M CLIENTS B  M more durable appends from CLIENTS threads, B per call
+//! log_bench serve  DIR ADDR         serve DIR over HTTP (no write token) until killed
+//! log_bench paths  DIR N OUT        write N lookup and N tile request paths for wrk
+//! ```
+
+use std::io::Write as _;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use lockproof_log::Log;
+use lockproof_tlog::{Hash, Record, Tile, TileLevel};
+use sha2::{Digest as _, Sha256};
+
+fn record(i: u64) -> Record {
+    let h = |s: &str| Hash(Sha256::digest(format!("{i} {s}").as_bytes()).into()).to_base64();
+    let p = format!("example.net/bench/m{i:08}");
+    let text = format!(
+        "{p} v1.0.0 h1:{}\n{p} v1.0.0/go.mod h1:{}\n",
+        h("zip"),
+        h("mod")
+    );
+    Record::parse(text.as_bytes()).expect("valid synthetic record")
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |i: usize| {
+        args.get(i)
+            .unwrap_or_else(|| panic!("missing argument {i}; see the file docs"))
+            .clone()
+    };
+    let num = |i: usize| arg(i).parse::<u64>().expect("number");
+    match arg(1).as_str() {
+        "fill" => fill(Path::new(&arg(2)), num(3)),
+        "append" => append(Path::new(&arg(2)), num(3), num(4), num(5)),
+        "serve" => serve(Path::new(&arg(2)), &arg(3)),
+        "paths" => paths(Path::new(&arg(2)), num(3), Path::new(&arg(4))),
+        other => panic!("unknown mode {other}"),
+    }
+}
+
+fn fill(dir: &Path, n: u64) {
+    if !dir.join("config.json").exists() {
+        Log::init(dir, "bench.lockproof.test", None).expect("init");
+    }
+    let log = Log::open(dir).expect("open");
+    let start = log.checkpoint().tree.size;
+    let t = Instant::now();
+    let mut file = std::io::BufWriter::new(
+        std::fs::File::create(dir.with_extension("records")).expect("records file"),
+    );
+    let mut i = start;
+    while i < n {
+        let end = (i + 8192).min(n);
+        let recs: Vec<Record> = (i..end).map(record).collect();
+        for r in &recs {
+            writeln!(file, "{}", r.text()).expect("write");
+        }
+        log.add(recs).expect("add");
+        i = end;
+    }
+    file.flush().expect("flush");
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "filled {} records in {secs:.2}s ({:.0}/s, one caller, 8192 per call)",
+        n - start,
+        (n - start) as f64 / secs
+    );
+}
+
+fn append(dir: &Path, m: u64, clients: u64, batch: u64) {
+    let log = Log::open(dir).expect("open");
+    let base = log.checkpoint().tree.size;
+    // Requests are built before the clock starts: only the log's work is timed. Each call also
+    // re-submits one already-logged record, so the dedup path is exercised too.
+    let mut calls: Vec<Vec<Record>> = Vec::new();
+    let mut i = base;
+    while i < base + m {
+        let end = (i + batch).min(base + m);
+        let mut recs: Vec<Record> = (i..end).map(record).collect();
+        recs.push(record(i % base.max(1)));
+        calls.push(recs);
+        i = end;
+    }
+    let queue = Arc::new(std::sync::Mutex::new(calls));
+    let t = Instant::now();
+    let mut threads = Vec::new();
+    for _ in 0..clients {
+        let (log, queue) = (log.clone(), Arc::clone(&queue));
+        threads.push(std::thread::spawn(move || {
+            let mut lat = Vec::new();
+            loop {
+                let Some(recs) = queue.lock().expect("lock").pop() else {
+                    return lat;
+                };
+                let s = Instant::now();
+                log.add(recs).expect("add");
+                lat.push(s.elapsed());
+            }
+        }));
+    }
+    let mut lat: Vec<Duration> = threads
+        .into_iter()
+        .flat_map(|t| t.join().expect("thread"))
+        .collect();
+    let secs = t.elapsed().as_secs_f64();
+    lat.sort();
+    let pct = |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)];
+    let metrics = log.metrics();
+    let appended = metrics.appends();
+    let rendered = metrics.render();
+    let batches = rendered
+        .lines()
+        .find(|l| l.starts_with("lockproof_log_batch_seconds_count"))
+        .unwrap_or("");
+    println!(
+        "appended {appended} records onto a log of {base} in {secs:.2}s: {:.0} durable appends/s; {clients} clients x {batch}/call; ack latency p50 {:?} p99 {:?}; {batches}",
+        appended as f64 / secs,
+        pct(0.5),
+        pct(0.99),
+    );
+}
+
+fn serve(dir: &Path, addr: &str) {
+    let log = Log::open(dir).expect("open");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
+        println!("serving http://{}", listener.local_addr().expect("addr"));
+        lockproof_log::http::serve(
+            log,
+            listener,
+            lockproof_log::http::ServeConfig::default(),
+            std::future::pending(),
+        )
+        .await
+        .expect("serve");
+    });
+}
+
+/// Writes `lookups.txt` and `tiles.txt` (one request path per line) under OUT.
+fn paths(dir: &Path, n: u64, out: &Path) {
+    let log = Log::open_read_only(dir).expect("open");
+    let size = log.checkpoint().tree.size;
+    std::fs::create_dir_all(out).expect("mkdir");
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    let mut rnd = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut lookups = String::new();
+    let mut tiles = String::new();
+    for _ in 0..n {
+        let i = rnd() % size;
+        lookups.push_str(&format!("/lookup/{}\n", record(i).key().lookup_path()));
+        let tile = Tile {
+            height: 8,
+            level: TileLevel::Hash(0),
+            n: (rnd() % size) >> 8,
+            width: 256,
+        };
+        let w = lockproof_log::tile_width_at(size, TileLevel::Hash(0), tile.n);
+        tiles.push_str(&format!("/{}\n", Tile { width: w, ..tile }.path()));
+    }
+    std::fs::write(out.join("lookups.txt"), lookups).expect("write");
+    std::fs::write(out.join("tiles.txt"), tiles).expect("write");
+}
