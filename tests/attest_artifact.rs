@@ -192,3 +192,65 @@ fn artifact_verify_without_any_check_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to check"));
 }
+
+/// Kills the `log serve` child when the test ends, pass or fail.
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn log_check_works_over_http_against_a_served_log() {
+    use std::io::BufRead as _;
+    let w = world();
+    let (vkey, dir) = w.log.split_once(' ').expect("spec");
+    let mut child = support::lockproof(w.home.path())
+        .args(["log", "serve", "--dir", dir, "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn log serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let server = Server(child);
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("serve banner");
+    let url = line
+        .split_whitespace()
+        .find(|t| t.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no URL in {line:?}"))
+        .to_owned();
+    let run = |version: &str| {
+        support::lockproof(w.home.path())
+            .args(["artifact", "verify", "--json"])
+            .arg(&w.artifact)
+            .args([
+                "--log",
+                &format!("{vkey} {url}"),
+                "--name",
+                "a",
+                "--release-version",
+                version,
+            ])
+            .output()
+            .expect("run lockproof")
+    };
+    let out = run("1.0.0");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(out.status.code(), Some(0), "{report:#}");
+    assert_eq!(check(&report, "log")["status"], "pass");
+    let out = run("9.9.9");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(out.status.code(), Some(1), "{report:#}");
+    assert!(
+        check(&report, "log")["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("not in the log"))
+    );
+    drop(server);
+}
