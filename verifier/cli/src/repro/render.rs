@@ -4,6 +4,9 @@ use std::fmt::Write as _;
 
 use lockproof_repro::{ExpectationResult, Report, Verdict};
 
+/// Differences shown per artifact in the human output (JSON has all, up to the library's cap).
+const HUMAN_DIFFERENCES: usize = 4;
+
 /// The JSON document: the report plus the expectation results.
 pub(super) fn json(report: &Report, expectations: &[ExpectationResult]) -> anyhow::Result<String> {
     let mut value = serde_json::to_value(report)?;
@@ -124,8 +127,15 @@ pub(super) fn human(report: &Report, expectations: &[ExpectationResult]) -> Stri
             "artifact {}: DIFFERS control {control} vs experiment-{run} {exp}",
             a.name
         );
-        for d in &a.differences {
+        for d in a.differences.iter().take(HUMAN_DIFFERENCES) {
             let _ = writeln!(out, "  {}", d.describe());
+        }
+        if a.differences.len() > HUMAN_DIFFERENCES {
+            let more = a.differences.len() - HUMAN_DIFFERENCES;
+            let _ = writeln!(
+                out,
+                "  … {more} more difference(s) (symptoms; --format json lists them)"
+            );
         }
         for e in &a.evidence {
             let show = |v: &Option<String>, n: usize| {

@@ -167,6 +167,36 @@ fn rank(name: &str) -> Rank {
     }
 }
 
+/// Shortest printable run that counts as a string.
+const MIN_STRING: usize = 8;
+/// How far past the first difference a differing string is looked for.
+const STRING_SEARCH_BYTES: usize = 1 << 20;
+
+/// Whether `off` lies inside a printable run of at least [`MIN_STRING`] bytes.
+fn in_string(bytes: &[u8], off: usize) -> bool {
+    let printable = |c: &u8| (0x20..0x7f).contains(c);
+    if !bytes.get(off).is_some_and(printable) {
+        return false;
+    }
+    let before = bytes[..off]
+        .iter()
+        .rev()
+        .take_while(|c| printable(c))
+        .count();
+    let after = bytes[off..].iter().take_while(|c| printable(c)).count();
+    before + after >= MIN_STRING
+}
+
+/// The first offset at or after `from` (within [`STRING_SEARCH_BYTES`]) where the bytes differ
+/// inside a string on either side.
+fn first_string_difference(a: &[u8], b: &[u8], from: usize) -> Option<usize> {
+    let end = a
+        .len()
+        .min(b.len())
+        .min(from.saturating_add(STRING_SEARCH_BYTES));
+    (from..end).find(|&i| a[i] != b[i] && (in_string(a, i) || in_string(b, i)))
+}
+
 /// Compares two ELF files section by section (matched by name, in the control's order).
 /// Returns `None` when either does not parse, so the caller falls back to bytes.
 pub(super) fn compare(a: &[u8], b: &[u8]) -> Option<Vec<Difference>> {
@@ -203,13 +233,33 @@ pub(super) fn compare(a: &[u8], b: &[u8]) -> Option<Vec<Difference>> {
         used[j] = true;
         let (x, y) = (slice(a, s)?, slice(b, &sb[j])?);
         if let Some(off) = first_difference(&x, &y) {
+            let section_rank = rank(&s.name);
+            // When the first differing bytes are binary (an offset table, a length), the
+            // string that caused them is usually further on: report it too, as the cause.
+            let string = (!in_string(&x, off) && !in_string(&y, off))
+                .then(|| first_string_difference(&x, &y, off))
+                .flatten();
+            if let Some(at) = string {
+                diffs.push(Difference {
+                    location: location.clone(),
+                    kind: DiffKind::Content,
+                    offset: Some(at as u64),
+                    control: excerpt(&x, at),
+                    experiment: excerpt(&y, at),
+                    rank: section_rank.min(Rank::Unclassified),
+                });
+            }
             diffs.push(Difference {
                 location,
                 kind: DiffKind::Content,
                 offset: Some(off as u64),
                 control: excerpt(&x, off),
                 experiment: excerpt(&y, off),
-                rank: rank(&s.name),
+                rank: if string.is_some() {
+                    Rank::Symptom.max(section_rank)
+                } else {
+                    section_rank
+                },
             });
         }
     }
@@ -297,6 +347,24 @@ pub(crate) mod tests {
         assert_eq!(d[0].offset, Some(7));
         assert_eq!(d[0].experiment, "built 13:14:15");
         assert_eq!(d.last().unwrap().rank, Rank::Symptom);
+    }
+
+    #[test]
+    fn points_past_a_binary_offset_table_to_the_differing_string() {
+        let a = tiny_elf(&[(".gopclntab", b"\x10\x00\x00\x00/tmp/build/src/main.go\0")]);
+        let b = tiny_elf(&[(
+            ".gopclntab",
+            b"\x18\x00\x00\x00/tmp/build-experiment/src/main.go\0",
+        )]);
+        let d = crate::compare::compare(&a, &b);
+        assert_eq!(d[0].offset, Some(14));
+        assert!(
+            d[0].experiment
+                .contains("/tmp/build-experiment/src/main.go"),
+            "{d:?}"
+        );
+        assert_eq!(d[1].offset, Some(0));
+        assert_eq!(d[1].rank, Rank::Symptom);
     }
 
     #[test]
