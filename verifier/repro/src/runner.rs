@@ -229,8 +229,9 @@ impl Runner {
             if let Some(parent) = stored.parent() {
                 fs::create_dir_all(parent).map_err(|e| Error::io("create directory", parent, e))?;
             }
-            // Moving is free on one file system; a disorderfs mount needs the copy.
-            if fs::rename(&entry, &stored).is_err() {
+            // Moving is free on one file system; a disorderfs mount, or a tree that is kept
+            // whole, needs the copy.
+            if self.keep_trees || fs::rename(&entry, &stored).is_err() {
                 fs::copy(&entry, &stored).map_err(|e| Error::io("store artifact", &entry, e))?;
             }
             let name = rel
