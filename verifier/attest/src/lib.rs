@@ -17,19 +17,29 @@
 //! | --- | --- |
 //! | signature / DSSE PAE signature and in-toto subject match | sigstore-verify |
 //! | certificate chain at every verified time, SCT, identity + issuer | sigstore-verify (regex identity/issuer: this crate, on the verified claims) |
-//! | Rekor inclusion proof (RFC 6962) + checkpoint signature (C2SP signed note) | sigstore-verify, **and** independently this crate ([`log_proof`](crate#independent-log-check)) |
+//! | Rekor inclusion proof (RFC 6962) + checkpoint signature (C2SP signed note) | sigstore-verify, **and** independently this crate (see "Independent log check") |
 //! | inclusion promise (SET) | sigstore-verify |
 //! | RFC 3161 timestamps, Rekor v2 (no integrated time) | sigstore-verify |
 //! | log entry body describes this bundle (CVE-2022-36056) | sigstore-verify |
 //!
 //! # Where sigstore-verify falls short (and what we do)
 //!
-//! - It reads the wall clock itself (`jiff::Timestamp::now()`) to reject future integrated
-//!   times and to choose checkpoint keys, so time cannot be injected; tests rely on fixture
-//!   dates being in the past.
-//! - It does not bind a checkpoint's origin line to the log that the entry's `logID` names:
-//!   any trusted Rekor key's checkpoint is accepted. We do not add that binding either (custom
-//!   trust roots name their logs arbitrarily); the origin is reported in [`Verified`].
+//! Checked against its source at `=0.15.1` and the fixtures; nothing on the brief's list
+//! (inclusion proof + checkpoint, inclusion promise, RFC 3161, Rekor v2, DSSE subject
+//! matching) is missing. What remains:
+//!
+//! - It reads the wall clock itself (`jiff::Timestamp::now()`, to reject integrated times in
+//!   the future and to skip trust-root keys whose validity has not started), so time cannot
+//!   be injected; tests rely on fixture dates being in the past.
+//! - It does not bind a checkpoint to the log the entry's `logID` names: a checkpoint signed
+//!   by *any* Rekor key in the trusted root is accepted (checkpoint key hints are matched
+//!   against every trusted Rekor key), and the checkpoint's origin line is not compared with
+//!   the log. We do not add that binding either (custom trust roots name their logs
+//!   arbitrarily); the origin is reported in [`Verified::log_inclusions`].
+//! - Only one implementation checks the Merkle proof. We add a second, independent one
+//!   (below), so a bug in either alone cannot accept a forged proof.
+//! - Regex identities are not supported (only exact, e-mail or URI matchers); we match
+//!   regexes ourselves on the verified certificate's claims.
 //!
 //! # Independent log check
 //!

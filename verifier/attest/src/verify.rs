@@ -71,7 +71,7 @@ impl Verifier {
     /// checkpoint and its inclusion promise; integrated time within the certificate's validity;
     /// the signature (or DSSE PAE signature plus the artifact as an in-toto subject); the log
     /// entry body against the bundle. Then, independently, each inclusion proof against its
-    /// checkpoint ([`crate::log_proof`]).
+    /// checkpoint (see the crate docs, "Independent log check").
     ///
     /// # Errors
     ///
