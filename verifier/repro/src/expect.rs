@@ -80,6 +80,18 @@ pub fn check_expectations(report: &Report, expectations: &[Expectation]) -> Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn expectation_parse_never_panics_and_keeps_the_digest(name in "[a-z/._=-]{0,20}", hex in "[0-9a-f]{64}", junk in ".{0,80}") {
+            let _ = junk.parse::<Expectation>();
+            let text = if name.is_empty() { format!("sha256:{hex}") } else { format!("{name}=sha256:{hex}") };
+            if let Ok(e) = text.parse::<Expectation>() {
+                prop_assert_eq!(e.digest.hex(), hex);
+            }
+        }
+    }
 
     #[test]
     fn parses_named_and_bare_digests() {

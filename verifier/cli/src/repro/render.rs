@@ -144,8 +144,11 @@ pub(super) fn human(report: &Report, expectations: &[ExpectationResult]) -> Stri
             };
             let _ = writeln!(
                 out,
-                "  evidence: {:?} control {} vs experiment {}{}",
-                e.kind,
+                "  evidence: {} control {} vs experiment {}{}",
+                serde_json::to_value(e.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
                 show(&e.control, e.control_count),
                 show(&e.experiment, e.experiment_count),
                 e.location
