@@ -25,7 +25,7 @@ for f in action.yml action.yaml fixtures/ci/**/action.yml; do
 done
 workflows=(.github/workflows/*.yml .github/workflows/*.yaml ci-templates/github/*.yml)
 gitlab=(ci-templates/gitlab/*.yml .gitlab-ci.yml)
-scripts=(action/*.sh .ci/lint-ci.sh .ci/install-sarif-multitool.sh)
+scripts=(action/*.sh .ci/lint-ci.sh .ci/install-sarif-multitool.sh .ci/install-gitlab-ci-local.sh)
 
 status=0
 run() {

@@ -99,6 +99,12 @@ fn git(repo: &Path, args: &[&str]) {
     assert!(st.success(), "git {args:?} failed");
 }
 
+/// `git init` in `repo` and commit everything in it.
+pub fn git_init_commit(repo: &Path) {
+    git(repo, &["init", "-q"]);
+    commit_all(repo, "fixture");
+}
+
 /// The trimmed standard output of `git ARGS` in `repo`.
 pub fn git_output(repo: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
