@@ -156,11 +156,16 @@ impl Check {
         let control = session.build(&setup.plan("control", &VariationSet::none(), 0), None)?;
         let mut experiments = Vec::new();
         for run in 1..=self.runs {
-            let out = session.build(
-                &setup.plan(&format!("experiment-{run}"), &applied, run),
-                Some(&control),
-            )?;
-            experiments.push(out);
+            let spec = setup.plan(&format!("experiment-{run}"), &applied, run);
+            match session.build(&spec, Some(&control)) {
+                Ok(out) => experiments.push(out),
+                Err(e @ (Error::BuildFailed { .. } | Error::NoArtifacts { .. }))
+                    if self.attribute && !applied.is_empty() =>
+                {
+                    return Err(blame_failure(&mut session, &setup, &applied, &control, e));
+                }
+                Err(e) => return Err(e),
+            }
         }
         let differing = experiments.iter().position(|e| !control.same_artifacts(e));
         let attribution = match differing {
@@ -199,6 +204,40 @@ impl Check {
             kept: self.keep.as_ref().map(|_| work_dir),
             notes,
         })
+    }
+}
+
+/// The control built but an experiment failed: find the variations that break the build, so
+/// the error names them (the build still counts as failed: exit 2, with the stderr tail).
+fn blame_failure(
+    session: &mut Session<'_>,
+    setup: &Setup,
+    applied: &VariationSet,
+    control: &BuildOutput,
+    failure: Error,
+) -> Error {
+    let mut n = 0;
+    let attribution = attribute(applied, |set| {
+        n += 1;
+        Ok(
+            match session.probe(&setup.plan(&format!("attribution-{n}"), set, 1), control)? {
+                // Only failures matter here: a differing build is not what broke the experiment.
+                Probe::Failed(why) => Probe::Failed(why),
+                Probe::Same | Probe::Differs => Probe::Same,
+            },
+        )
+    });
+    match attribution {
+        Ok(a) if !a.failing.is_empty() => Error::VariationBreaksBuild {
+            variations: a
+                .failing
+                .iter()
+                .map(|(v, _)| v.name())
+                .collect::<Vec<_>>()
+                .join(","),
+            source: Box::new(failure),
+        },
+        _ => failure,
     }
 }
 

@@ -42,6 +42,16 @@ pub enum Error {
         /// The last lines of the build's standard error.
         stderr_tail: String,
     },
+    /// The control build succeeded and an experiment failed; rebuilding with one variation at
+    /// a time found the variations under which the build fails.
+    #[error("the build fails when varying {variations} (the control build succeeds)")]
+    VariationBreaksBuild {
+        /// Comma-separated variation names.
+        variations: String,
+        /// The experiment's failure (with its stderr tail).
+        #[source]
+        source: Box<Error>,
+    },
     /// The build succeeded but no file matched the artifact patterns.
     #[error("build {label} produced no artifact matching {patterns:?}")]
     NoArtifacts {

@@ -128,3 +128,24 @@ fn a_build_without_matching_artifacts_is_an_error_not_a_verdict() {
         "{err}"
     );
 }
+
+#[test]
+fn an_experiment_that_fails_names_the_variation_that_breaks_the_build() {
+    let src = tempfile::tempdir().unwrap();
+    std::fs::write(src.path().join("input.txt"), "x").unwrap();
+    let script = r#"case "$HOME" in *home-experiment*) echo "cannot write config in $HOME" >&2; exit 4;; esac; cp input.txt out.txt"#;
+    let mut check = Check::new(
+        src.path().to_path_buf(),
+        vec!["sh".into(), "-c".into(), script.into()],
+    );
+    check.artifacts = vec!["out.txt".into()];
+    check.vary = VariationSet::parse_list("home,timezone,umask").unwrap();
+    let err = check.run(&NoProgress).unwrap_err();
+    let text = format!("{err:#}");
+    assert!(
+        text.starts_with("the build fails when varying home (the control build succeeds)"),
+        "{text}"
+    );
+    let source = std::error::Error::source(&err).unwrap().to_string();
+    assert!(source.contains("cannot write config in"), "{source}");
+}
