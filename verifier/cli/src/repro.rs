@@ -50,6 +50,9 @@ pub(crate) struct ReproArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+    /// Kill and fail any build that runs longer than this many seconds (exit 2).
+    #[arg(long, value_name = "SECONDS")]
+    timeout: Option<u64>,
     /// Do not rebuild to attribute a difference to variations.
     #[arg(long)]
     no_attribution: bool,
@@ -155,6 +158,7 @@ pub(crate) fn run(args: ReproArgs) -> anyhow::Result<Outcome> {
     check.attribute = !args.no_attribution;
     check.source_date_epoch = args.source_date_epoch;
     check.diffoscope = args.diffoscope.clone();
+    check.timeout = args.timeout.map(std::time::Duration::from_secs);
 
     let progress = StderrProgress::new();
     let result = check.run(&progress);

@@ -66,6 +66,8 @@ pub struct Check {
     /// Write a diffoscope text report per differing artifact into this directory, if
     /// diffoscope is installed (optional: a note says when it is not).
     pub diffoscope: Option<PathBuf>,
+    /// Kill and fail a build that runs longer than this.
+    pub timeout: Option<std::time::Duration>,
 }
 
 impl Check {
@@ -85,6 +87,7 @@ impl Check {
             attribute: true,
             host: None,
             diffoscope: None,
+            timeout: None,
         }
     }
 
@@ -146,6 +149,7 @@ impl Check {
             patterns,
             work_dir: work_dir.clone(),
             keep_trees: self.keep.is_some(),
+            timeout: self.timeout,
         };
         let mut session = Session {
             runner: &runner,

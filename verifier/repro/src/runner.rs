@@ -114,6 +114,8 @@ pub struct Runner {
     pub work_dir: PathBuf,
     /// Keep each build tree under `<work>/trees/<label>` instead of deleting it.
     pub keep_trees: bool,
+    /// Kill a build (its whole process group) that runs longer than this.
+    pub timeout: Option<Duration>,
 }
 
 impl Runner {
@@ -175,7 +177,8 @@ impl Runner {
         let Some((program, args)) = argv.split_first() else {
             return Err(Error::Config("empty build command".to_owned()));
         };
-        let status = Command::new(program)
+        let mut command = Command::new(program);
+        command
             .args(args)
             .env_clear()
             .envs(spec.env.iter().map(|(k, v)| (k, v)))
@@ -183,13 +186,33 @@ impl Runner {
             .current_dir(dir)
             .stdin(Stdio::null())
             .stdout(out)
-            .stderr(err)
-            .status()
-            .map_err(|source| Error::Spawn {
-                label: spec.label.clone(),
-                program: (*program).clone(),
-                source,
-            })?;
+            .stderr(err);
+        if self.timeout.is_some() {
+            // Its own process group, so a timeout kills the whole build, not just its shell.
+            std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        }
+        let spawn_error = |source| Error::Spawn {
+            label: spec.label.clone(),
+            program: (*program).clone(),
+            source,
+        };
+        let mut child = command.spawn().map_err(spawn_error)?;
+        let status = match self.timeout {
+            None => child.wait().map_err(spawn_error)?,
+            Some(limit) => match wait_with_timeout(&mut child, limit).map_err(spawn_error)? {
+                Some(status) => status,
+                None => {
+                    return Err(Error::BuildFailed {
+                        label: spec.label.clone(),
+                        status: format!(
+                            "timed out after {:.1}s and was killed",
+                            limit.as_secs_f64()
+                        ),
+                        stderr_tail: tail(&err_path)?,
+                    });
+                }
+            },
+        };
         if status.success() {
             return Ok(());
         }
@@ -268,6 +291,34 @@ impl Runner {
         } else {
             remove_if_exists(&spec.tree)
         }
+    }
+}
+
+/// Waits for `child` at most `limit`; on timeout kills its process group and returns `None`.
+fn wait_with_timeout(
+    child: &mut std::process::Child,
+    limit: Duration,
+) -> std::io::Result<Option<std::process::ExitStatus>> {
+    const POLL: Duration = Duration::from_millis(50);
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(Some(status));
+        }
+        if Instant::now() >= deadline {
+            let group = format!("-{}", child.id());
+            let killed = Command::new("kill")
+                .args(["-KILL", "--", &group])
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            if !killed {
+                child.kill()?;
+            }
+            child.wait()?;
+            return Ok(None);
+        }
+        std::thread::sleep(POLL);
     }
 }
 

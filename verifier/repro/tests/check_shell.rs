@@ -149,3 +149,27 @@ fn an_experiment_that_fails_names_the_variation_that_breaks_the_build() {
     let source = std::error::Error::source(&err).unwrap().to_string();
     assert!(source.contains("cannot write config in"), "{source}");
 }
+
+#[test]
+fn a_build_that_outlives_the_timeout_is_killed_and_fails() {
+    let src = tempfile::tempdir().unwrap();
+    std::fs::write(src.path().join("input.txt"), "x").unwrap();
+    let mut check = Check::new(
+        src.path().to_path_buf(),
+        vec![
+            "sh".into(),
+            "-c".into(),
+            "echo starting >&2; sleep 30 & sleep 30; cp input.txt out.txt".into(),
+        ],
+    );
+    check.artifacts = vec!["out.txt".into()];
+    check.timeout = Some(std::time::Duration::from_millis(300));
+    let started = std::time::Instant::now();
+    let err = check.run(&NoProgress).unwrap_err();
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    let text = err.to_string();
+    assert!(
+        text.contains("timed out") && text.contains("starting"),
+        "{text}"
+    );
+}
