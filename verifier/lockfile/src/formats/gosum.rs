@@ -3,7 +3,7 @@
 //! Every line is an entry, whether or not go.mod needs that version: artifact `zip` for the
 //! module zip hash, `go.mod` for the `/go.mod` hash. When a go.mod is given, each module it
 //! `require`s that has no go.sum line at all becomes an entry without digest
-//! ([`UnpinnedReason::NoDigest`]), located at the require line; a module replaced by a local
+//! ([`crate::UnpinnedReason::NoDigest`]), located at the require line; a module replaced by a local
 //! directory becomes a [`Source::Path`] entry instead. Modules replaced by another module are
 //! left to the replacement's own go.sum lines.
 //!
