@@ -233,3 +233,17 @@ fn composer_sha1_shasum_is_weak() {
         (PinState::Unpinned(UnpinnedReason::Sha1Only), 2)
     );
 }
+
+#[test]
+fn line_formats_accept_crlf_line_ends() {
+    let go = "a v1.0.0 h1:utOm6MM3R3dnawAiJgn0y+xvuYRsm1RKM/4giyfDgV0=\r\na v1.0.0/go.mod h1:hTbmBsO62+eylJbnUtE2MGJUyE7QWk4xUqPFrRgJ+7c=\r\n";
+    assert_eq!(ok(Format::GoSum, go).len(), 2);
+    let yarn = "# yarn lockfile v1\r\n\r\na@^1.0.0:\r\n  version \"1.0.0\"\r\n";
+    assert_eq!(ok(Format::YarnV1, yarn).len(), 1);
+    let gem = format!(
+        "GEM\r\n  remote: https://rubygems.org/\r\n  specs:\r\n    a (1.0)\r\n\r\nCHECKSUMS\r\n  a (1.0) sha256={HEX256}\r\n"
+    );
+    assert_eq!(ok(Format::GemfileLock, &gem)[0].pin, PinState::Pinned);
+    let req = format!("a==1.0 \\\r\n    --hash=sha256:{HEX256}\r\n");
+    assert_eq!(ok(Format::Requirements, &req)[0].pin, PinState::Pinned);
+}

@@ -57,6 +57,7 @@ pub(crate) fn parse(
     for (i, raw) in text.split_inclusive('\n').enumerate() {
         let line = to_u32(i + 1);
         let content = raw.strip_suffix('\n').unwrap_or(raw);
+        let content = content.strip_suffix('\r').unwrap_or(content); // CRLF checkouts
         if content.trim().is_empty() {
             continue;
         }
