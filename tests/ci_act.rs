@@ -51,7 +51,7 @@ fn go_template_passes_on_a_tiny_module() {
     let run = run_act(&repo, "push", &[]);
     for job in [
         "verify (lockproof)",
-        "vet (gofmt, go vet, go mod verify)",
+        "vet (gofmt, go vet, go mod verify, tidy)",
         "test",
     ] {
         assert_job(&run, job, true);
@@ -77,7 +77,7 @@ fn go_template_with_a_data_race_passes_test_but_fails_race() {
     }
     let repo = act_repo(&fixture("ci/go-race"), &template("go.yml"), &[]);
     let run = run_act(&repo, "push", &[]);
-    assert_job(&run, "vet (gofmt, go vet, go mod verify)", true);
+    assert_job(&run, "vet (gofmt, go vet, go mod verify, tidy)", true);
     assert_job(&run, "test", true);
     assert_job(&run, "race (go test -race)", false);
     assert!(run.log.contains("WARNING: DATA RACE"), "{}", run.log);
