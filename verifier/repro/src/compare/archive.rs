@@ -192,3 +192,50 @@ fn gzip(a: &[u8], b: &[u8], depth: usize) -> Option<Vec<Difference>> {
 pub(crate) fn gunzip(bytes: &[u8]) -> Option<Vec<u8>> {
     parse_gzip(bytes)?.payload
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write as _;
+
+    use crate::compare::{DiffKind, compare};
+
+    fn gzip(name: &str, mtime: u32, data: &[u8]) -> Vec<u8> {
+        let mut enc = flate2::GzBuilder::new()
+            .filename(name)
+            .mtime(mtime)
+            .write(Vec::new(), flate2::Compression::default());
+        enc.write_all(data).unwrap();
+        enc.finish().unwrap()
+    }
+
+    #[test]
+    fn names_the_gzip_header_mtime_and_suggests_gzip_n() {
+        let d = compare(
+            &gzip("out.tar", 1_700_000_000, b"same"),
+            &gzip("out.tar", 1_734_393_607, b"same"),
+        );
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].location, ["gzip header"]);
+        assert_eq!(
+            d[0].kind,
+            DiffKind::Field {
+                field: "mtime".into()
+            }
+        );
+        assert!(crate::hints(&d)[0].contains("gzip -n"));
+    }
+
+    #[test]
+    fn descends_through_gzip_into_a_tar_member() {
+        let tar_a = crate::compare::tar::tests::tar_of(&[("a.txt", 1, b"x"), ("b.txt", 5, b"y")]);
+        let tar_b = crate::compare::tar::tests::tar_of(&[("a.txt", 1, b"x"), ("b.txt", 6, b"y")]);
+        let d = compare(&gzip("", 0, &tar_a), &gzip("", 0, &tar_b));
+        assert_eq!(d[0].location, ["gzip payload", "member b.txt"]);
+        assert_eq!(
+            d[0].kind,
+            DiffKind::Field {
+                field: "mtime".into()
+            }
+        );
+    }
+}
