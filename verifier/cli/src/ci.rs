@@ -34,7 +34,7 @@ pub(crate) enum CiCommand {
 pub(crate) struct InitArgs {
     /// Language to write a pipeline for (repeatable). Default: detected from the files at the
     /// repository root (go.mod, Cargo.toml, package.json, pyproject.toml / requirements.txt / …).
-    #[arg(long = "lang", value_enum)]
+    #[arg(long = "lang", value_enum, value_name = "LANG")]
     langs: Vec<Lang>,
     /// CI system to write for.
     #[arg(long, value_enum, default_value_t = System::Github)]
