@@ -20,7 +20,7 @@ pub const MAX_NESTING: usize = 4;
 /// How many differences are reported per artifact, after ranking.
 pub const MAX_DIFFERENCES: usize = 12;
 /// Bytes of context shown on each side of a differing offset.
-const EXCERPT_CONTEXT: usize = 12;
+pub const EXCERPT_CONTEXT: usize = 12;
 
 /// How likely a difference is to be the cause rather than a consequence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
