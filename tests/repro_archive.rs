@@ -88,10 +88,24 @@ fn a_tar_member_order_that_follows_readdir_is_pinned_to_order_and_file_ordering(
         return;
     }
     assert_eq!(code, 1, "{}", explain(&out));
-    assert_eq!(report["attribution"]["single_causes"], serde_json::json!(["file-ordering"]));
+    assert_eq!(
+        report["attribution"]["single_causes"],
+        serde_json::json!(["file-ordering"])
+    );
     assert_eq!(causes(&report), ["file-ordering"]);
     let first = &report["artifacts"][0]["differences"][0];
     assert_eq!(first["type"], "order", "{first}");
-    assert!(first["location"][0].as_str().unwrap().starts_with("member #"), "{first}");
-    assert!(report["causes"][0]["suggestion"].as_str().unwrap().contains("--sort=name"));
+    assert!(
+        first["location"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("member #"),
+        "{first}"
+    );
+    assert!(
+        report["causes"][0]["suggestion"]
+            .as_str()
+            .unwrap()
+            .contains("--sort=name")
+    );
 }

@@ -145,18 +145,50 @@ fn the_human_report_leads_with_the_verdict_then_cause_fix_and_section() {
     let out = repro(
         home.path(),
         &support::fixture("repro/c"),
-        &["--vary", "build-path", "--artifact", "file", "--", "sh", "-c", "gcc -O2 -o file \"$PWD/file.c\""],
+        &[
+            "--vary",
+            "build-path",
+            "--artifact",
+            "file",
+            "--",
+            "sh",
+            "-c",
+            "gcc -O2 -o file \"$PWD/file.c\"",
+        ],
     )
     .output()
     .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", explain(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let lines: Vec<&str> = stdout.lines().collect();
-    assert!(lines[0].starts_with("UNREPRODUCIBLE: 1 of 1 artifact(s) differ"), "{stdout}");
-    assert_eq!(lines[1], "attribution: differs when varying each of: build-path", "{stdout}");
-    assert_eq!(lines[2], "cause: build path [build-path] (attribution)", "{stdout}");
-    assert!(lines[3].trim_start().starts_with("fix: compile with -ffile-prefix-map=$PWD=."), "{stdout}");
-    assert!(lines[4].starts_with("artifact file: DIFFERS control sha256:"), "{stdout}");
-    assert!(lines[5].starts_with("  section .rodata: content differs at +0x"), "{stdout}");
-    assert!(lines[5].contains("/build-experiment-1/varied-path/src/file.c"), "{stdout}");
+    assert!(
+        lines[0].starts_with("UNREPRODUCIBLE: 1 of 1 artifact(s) differ"),
+        "{stdout}"
+    );
+    assert_eq!(
+        lines[1], "attribution: differs when varying each of: build-path",
+        "{stdout}"
+    );
+    assert_eq!(
+        lines[2], "cause: build path [build-path] (attribution)",
+        "{stdout}"
+    );
+    assert!(
+        lines[3]
+            .trim_start()
+            .starts_with("fix: compile with -ffile-prefix-map=$PWD=."),
+        "{stdout}"
+    );
+    assert!(
+        lines[4].starts_with("artifact file: DIFFERS control sha256:"),
+        "{stdout}"
+    );
+    assert!(
+        lines[5].starts_with("  section .rodata: content differs at +0x"),
+        "{stdout}"
+    );
+    assert!(
+        lines[5].contains("/build-experiment-1/varied-path/src/file.c"),
+        "{stdout}"
+    );
 }
