@@ -9,7 +9,8 @@
 #               action.yml, vendor.github-workflows for workflows and GitHub templates,
 #               vendor.gitlab-ci for GitLab templates;
 #   actionlint  actionlint (with shellcheck for run: blocks) on workflows and GitHub templates;
-#   [shellcheck] shellcheck on the scripts the action runs (action/*.sh) and this script;
+#   [shellcheck] shellcheck on the scripts the action runs (action/*.sh), the CI scripts here,
+#               and the GitLab templates' job scripts (extracted with ruamel.yaml);
 #   zizmor      zizmor --offline on the action, workflows and GitHub templates.
 # Exit 0 when every linter is clean; otherwise non-zero, with the linters' own diagnostics.
 set -euo pipefail
@@ -48,8 +49,38 @@ lint_actionlint() {
 }
 
 lint_shellcheck() {
-  ((${#scripts[@]})) || return 0
-  run shellcheck -x "${scripts[@]}"
+  ((${#scripts[@]})) && run shellcheck -x "${scripts[@]}"
+  # GitLab jobs' before_script/script/after_script, one bash file per job (anchors resolved).
+  local g existing=() tmp
+  for g in "${gitlab[@]}"; do [ -f "$g" ] && existing+=("$g"); done
+  ((${#existing[@]})) || return 0
+  tmp=$(mktemp -d)
+  run python3 - "$tmp" "${existing[@]}" <<'PY'
+import os, re, sys
+from ruamel.yaml import YAML
+out = sys.argv[1]
+for path in sys.argv[2:]:
+    with open(path, encoding="utf-8") as f:
+        doc = YAML(typ="safe").load(f)
+    for job, body in (doc or {}).items():
+        if not isinstance(body, dict) or job.startswith("."):
+            continue
+        lines = []
+        for key in ("before_script", "script", "after_script"):
+            items = body.get(key) or []
+            flat = []
+            for item in items:
+                flat.extend(item if isinstance(item, list) else [item])
+            lines.extend(str(x) for x in flat)
+        if lines:
+            name = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{path}__{job}") + ".sh"
+            with open(os.path.join(out, name), "w", encoding="utf-8") as f:
+                f.write("#!/usr/bin/env bash\n" + "\n".join(lines) + "\n")
+PY
+  local extracted=("$tmp"/*.sh)
+  [ -e "${extracted[0]}" ] && run shellcheck -s bash "${extracted[@]}"
+  rm -rf "$tmp"
+  return 0
 }
 
 lint_zizmor() {

@@ -199,3 +199,16 @@ fn zizmor_rejects_tag_pinned_action_and_persisted_credentials() {
     assert!(said.contains("unpinned-uses"), "{said}");
     assert!(said.contains("artipacked"), "{said}");
 }
+
+#[test]
+fn shellcheck_checks_gitlab_job_scripts() {
+    if !tools_present() || !require_tool("python3") {
+        return;
+    }
+    let gl = "stages: [test]\njob:\n  stage: test\n  script:\n    - f=$1\n    - rm $f\n";
+    assert_caught(
+        "shellcheck",
+        &[("ci-templates/gitlab/x.gitlab-ci.yml", gl)],
+        "SC2086",
+    );
+}
