@@ -101,8 +101,15 @@ pub fn audit(log: &Log, progress: &mut dyn FnMut(u64, u64)) -> Result<AuditRepor
             };
             let key = parsed.key().lookup_path();
             match index.get(&key)? {
-                Some(j) if j == i => {}
-                Some(j) => {
+                Some(hit) if hit.index == i && hit.record == *rec => {}
+                Some(hit) if hit.index == i => {
+                    report.problem = Some(format!(
+                        "record {i} ({path} entry {pos}): the index holds a different text for {key}"
+                    ));
+                    return Ok(report);
+                }
+                Some(hit) => {
+                    let j = hit.index;
                     report.problem = Some(format!(
                         "record {i} ({path} entry {pos}): key {key} is indexed at {j} (duplicate key or stale index)"
                     ));

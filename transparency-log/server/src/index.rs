@@ -14,13 +14,28 @@ use redb::{Database, Durability, ReadOnlyDatabase, ReadableDatabase, TableDefini
 
 use crate::Error;
 
-const KEYS: TableDefinition<&str, u64> = TableDefinition::new("keys");
+/// lookup key → (leaf index, record text). The text is a copy of the data-tile entry, kept so
+/// that a lookup is one B-tree read instead of a data-tile read and split.
+const KEYS: TableDefinition<&str, (u64, &[u8])> = TableDefinition::new("records_by_key");
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 const INDEXED_SIZE: &str = "indexed_size";
+
+/// Memory redb may use to cache index pages (its default is 1 GiB). The index is read with
+/// point lookups, and the OS page cache holds the file anyway; this bounds the server's RSS.
+pub(crate) const INDEX_CACHE_BYTES: usize = 64 << 20;
 
 enum Db {
     ReadWrite(Database),
     ReadOnly(ReadOnlyDatabase),
+}
+
+/// What the index holds for one key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct IndexEntry {
+    /// The record's leaf index.
+    pub(crate) index: u64,
+    /// The record text.
+    pub(crate) record: Vec<u8>,
 }
 
 /// The key → leaf-index map of one log.
@@ -40,19 +55,25 @@ impl std::fmt::Debug for Index {
 impl Index {
     /// Opens (creating if missing) the index for writing.
     pub(crate) fn open(path: &Path) -> Result<Self, Error> {
-        let db = Database::create(path).map_err(|e| err(path, e))?;
+        let db = Database::builder()
+            .set_cache_size(INDEX_CACHE_BYTES)
+            .create(path)
+            .map_err(|e| err(path, e))?;
         let idx = Index {
             db: Db::ReadWrite(db),
             path: path.to_path_buf(),
         };
         // Make sure the tables exist so readers never see "table does not exist".
-        idx.write(&[], None, true)?;
+        idx.write(&[], &[], None, true)?;
         Ok(idx)
     }
 
     /// Opens an existing index read-only (for in-process verification of a local log).
     pub(crate) fn open_read_only(path: &Path) -> Result<Self, Error> {
-        let db = ReadOnlyDatabase::open(path).map_err(|e| err(path, e))?;
+        let db = Database::builder()
+            .set_cache_size(INDEX_CACHE_BYTES)
+            .open_read_only(path)
+            .map_err(|e| err(path, e))?;
         Ok(Index {
             db: Db::ReadOnly(db),
             path: path.to_path_buf(),
@@ -67,27 +88,36 @@ impl Index {
         .map_err(|e| err(&self.path, e))
     }
 
-    /// The leaf index stored for `key`, if any.
-    pub(crate) fn get(&self, key: &str) -> Result<Option<u64>, Error> {
+    /// The leaf index and record stored for `key`, if any.
+    pub(crate) fn get(&self, key: &str) -> Result<Option<IndexEntry>, Error> {
         let txn = self.begin_read()?;
         let table = txn.open_table(KEYS).map_err(|e| err(&self.path, e))?;
         let v = table.get(key).map_err(|e| err(&self.path, e))?;
-        Ok(v.map(|g| g.value()))
+        Ok(v.map(|g| {
+            let (index, rec) = g.value();
+            IndexEntry {
+                index,
+                record: rec.to_vec(),
+            }
+        }))
     }
 
     /// The leaf indexes stored for `keys` (one read transaction for all of them).
     pub(crate) fn get_many<'k>(
         &self,
         keys: impl IntoIterator<Item = &'k str>,
-    ) -> Result<Vec<Option<u64>>, Error> {
+    ) -> Result<Vec<Option<IndexEntry>>, Error> {
         let txn = self.begin_read()?;
         let table = txn.open_table(KEYS).map_err(|e| err(&self.path, e))?;
         keys.into_iter()
             .map(|k| {
-                Ok(table
-                    .get(k)
-                    .map_err(|e| err(&self.path, e))?
-                    .map(|g| g.value()))
+                Ok(table.get(k).map_err(|e| err(&self.path, e))?.map(|g| {
+                    let (index, rec) = g.value();
+                    IndexEntry {
+                        index,
+                        record: rec.to_vec(),
+                    }
+                }))
             })
             .collect()
     }
@@ -100,11 +130,12 @@ impl Index {
         Ok(v.map_or(0, |g| g.value()))
     }
 
-    /// Inserts `entries` and sets `indexed_size` in one transaction. With `durable == false`
+    /// Inserts `entries` (`(key, index)`, with `records[i]` the record of `entries[i]`) and sets `indexed_size` in one transaction. With `durable == false`
     /// the commit is not fsynced (see the module docs for why that is safe).
     pub(crate) fn write(
         &self,
         entries: &[(String, u64)],
+        records: &[Vec<u8>],
         indexed_size: Option<u64>,
         durable: bool,
     ) -> Result<(), Error> {
@@ -123,8 +154,8 @@ impl Index {
         .map_err(|e| err(&self.path, e))?;
         {
             let mut keys = txn.open_table(KEYS).map_err(|e| err(&self.path, e))?;
-            for (k, i) in entries {
-                keys.insert(k.as_str(), *i)
+            for ((k, i), rec) in entries.iter().zip(records) {
+                keys.insert(k.as_str(), (*i, rec.as_slice()))
                     .map_err(|e| err(&self.path, e))?;
             }
             let mut meta = txn.open_table(META).map_err(|e| err(&self.path, e))?;
@@ -162,9 +193,20 @@ mod tests {
         let p = dir.path().join("index.redb");
         let idx = Index::open(&p).expect("open");
         assert_eq!(idx.indexed_size().expect("size"), 0);
-        idx.write(&[("a@v1".into(), 0), ("b@v1".into(), 1)], Some(2), false)
-            .expect("write");
-        assert_eq!(idx.get("b@v1").expect("get"), Some(1));
+        idx.write(
+            &[("a@v1".into(), 0), ("b@v1".into(), 1)],
+            &[b"a\n".to_vec(), b"b\n".to_vec()],
+            Some(2),
+            false,
+        )
+        .expect("write");
+        assert_eq!(
+            idx.get("b@v1").expect("get"),
+            Some(IndexEntry {
+                index: 1,
+                record: b"b\n".to_vec()
+            })
+        );
         assert_eq!(idx.get("c@v1").expect("get"), None);
         assert_eq!(idx.indexed_size().expect("size"), 2);
         assert_eq!(idx.len().expect("len"), 2);

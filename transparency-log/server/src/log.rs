@@ -98,7 +98,7 @@ pub(crate) struct Shared {
     pub(crate) index: Index,
     pub(crate) published: RwLock<Arc<Published>>,
     /// Records of index entries a read-only handle found missing from the index.
-    pub(crate) extra_keys: HashMap<String, u64>,
+    pub(crate) extra_keys: HashMap<String, (u64, String)>,
     pub(crate) metrics: Metrics,
 }
 
@@ -287,7 +287,7 @@ impl Log {
         let mut extra_keys = HashMap::new();
         let from = index.indexed_size()?.min(size);
         for (i, rec) in read_records(storage.as_ref(), size, from, size)? {
-            extra_keys.insert(rec.key().lookup_path(), i);
+            extra_keys.insert(rec.key().lookup_path(), (i, rec.text().to_owned()));
         }
         let shared = Arc::new(Shared {
             dir: dir.to_path_buf(),
@@ -349,21 +349,30 @@ impl Log {
         snapshot: &Published,
         lookup_path: &str,
     ) -> Result<Option<(u64, String)>, Error> {
-        let index = match self.shared.index.get(lookup_path)? {
-            Some(i) => Some(i),
-            None => self.shared.extra_keys.get(lookup_path).copied(),
+        let hit = match self.shared.index.get(lookup_path)? {
+            Some(crate::index::IndexEntry { index: i, record }) => {
+                let text = String::from_utf8(record)
+                    .map_err(|_| Error::Corrupt(format!("record {i} in the index is not UTF-8")))?;
+                Some((i, text))
+            }
+            None => self.shared.extra_keys.get(lookup_path).cloned(),
         };
-        let Some(index) = index else { return Ok(None) };
         // The index may be ahead of `snapshot` (a batch being published right now).
-        if index >= snapshot.tree.size {
-            return Ok(None);
-        }
-        let text = self.record_at(snapshot.tree.size, index)?;
-        Ok(Some((index, text)))
+        Ok(hit.filter(|(index, _)| *index < snapshot.tree.size))
     }
 
-    /// The text of record `index` in a tree of `size` records.
-    pub(crate) fn record_at(&self, size: u64, index: u64) -> Result<String, Error> {
+    /// The text of record `index` in the latest checkpoint's tree, read from its data tile.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] if `index` is not below the tree size; [`Error::Io`],
+    /// [`Error::Corrupt`].
+    pub fn record(&self, index: u64) -> Result<String, Error> {
+        let size = self.checkpoint().tree.size;
+        if index >= size {
+            return Err(Error::NotFound(format!(
+                "record {index} (tree size {size})"
+            )));
+        }
         read_record(self.shared.storage.as_ref(), size, index)
     }
 
@@ -723,11 +732,13 @@ fn catch_up_index(shared: &Shared, size: u64) -> Result<(), Error> {
     if indexed == size {
         return Ok(());
     }
-    let entries: Vec<(String, u64)> = read_records(shared.storage.as_ref(), size, indexed, size)?
-        .into_iter()
-        .map(|(i, r)| (r.key().lookup_path(), i))
+    let records = read_records(shared.storage.as_ref(), size, indexed, size)?;
+    let entries: Vec<(String, u64)> = records
+        .iter()
+        .map(|(i, r)| (r.key().lookup_path(), *i))
         .collect();
-    shared.index.write(&entries, Some(size), true)
+    let texts: Vec<Vec<u8>> = records.iter().map(|(_, r)| r.as_bytes().to_vec()).collect();
+    shared.index.write(&entries, &texts, Some(size), true)
 }
 
 /// Key files are secrets: owner read/write only.

@@ -28,7 +28,7 @@ use lockproof_tlog::{Record, SignerKey, Tree};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::edge::Edge;
-use crate::log::{AddOutcome, AddStatus, Shared, read_record, sign_tree};
+use crate::log::{AddOutcome, AddStatus, Shared, sign_tree};
 use crate::storage::TILE_WIDTH;
 use crate::{Error, MAX_BATCH_RECORDS};
 
@@ -161,7 +161,7 @@ impl Sequencer {
         }
         // Clean shutdown: make the index durable so the next open has nothing to rebuild.
         if self.failed.is_none() {
-            let _ = self.shared.index.write(&[], None, true);
+            let _ = self.shared.index.write(&[], &[], None, true);
         }
     }
 
@@ -261,9 +261,8 @@ impl Sequencer {
                 }
                 let index = published_size + new_records.len() as u64 + li as u64;
                 statuses.push(AddStatus::Exists(index));
-            } else if let Some(index) = indexed {
-                let existing = read_record(self.shared.storage.as_ref(), published_size, index)?;
-                statuses.push(same_or_conflict(&key, index, existing.as_bytes(), rec)?);
+            } else if let Some(hit) = indexed {
+                statuses.push(same_or_conflict(&key, hit.index, &hit.record, rec)?);
             } else {
                 let index = published_size + new_records.len() as u64 + local.len() as u64;
                 local_map.insert(key.clone(), local.len());
@@ -309,7 +308,11 @@ impl Sequencer {
         }
         self.batches += 1;
         let durable = self.batches.is_multiple_of(DURABLE_INDEX_EVERY);
-        if let Err(e) = self.shared.index.write(new_keys, Some(edge.size), durable) {
+        if let Err(e) = self
+            .shared
+            .index
+            .write(new_keys, new_records, Some(edge.size), durable)
+        {
             return Err(fatal(&mut self.failed, e));
         }
         let size = edge.size;

@@ -113,6 +113,8 @@ fn appended_log_matches_the_model_tile_for_tile() {
         Some((300, record(300).text().to_owned()))
     );
     assert_eq!(log.lookup(record(size + 1).key()).expect("lookup"), None);
+    assert_eq!(log.record(300).expect("record"), record(300).text());
+    assert!(matches!(log.record(size), Err(Error::NotFound(_))));
     assert_eq!(hashes.read_hashes(&[0]).expect("h").len(), 1);
 }
 
