@@ -50,11 +50,11 @@ fi
 args=()
 while IFS= read -r line; do
   line=${line%$'\r'}
-  [ -n "${line//[[:space:]]/}" ] && args+=("$line")
+  if [ -n "${line//[[:space:]]/}" ]; then args+=("$line"); fi
 done <<<"${LOCKPROOF_LOCKFILES:-}"
 while IFS= read -r line; do
   line=${line%$'\r'}
-  [ -n "${line//[[:space:]]/}" ] && args+=(--log "$line")
+  if [ -n "${line//[[:space:]]/}" ]; then args+=(--log "$line"); fi
 done <<<"${LOCKPROOF_LOG:-}"
 if [ -n "${LOCKPROOF_POLICY:-}" ]; then
   args+=(--policy "$LOCKPROOF_POLICY")

@@ -193,7 +193,8 @@ fn pull_request_mode_verifies_only_changed_entries_and_writes_runner_files() {
         &[
             ("binary", LOCKPROOF),
             ("log", &s.log),
-            ("lockfiles", "Cargo.lock"),
+            // Multi-line inputs: blank lines and CRLF line ends are ignored.
+            ("lockfiles", "Cargo.lock\r\n\n"),
             ("sarif-file", "lockproof.sarif"),
             ("upload-sarif", "auto"),
         ],
