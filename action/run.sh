@@ -5,7 +5,8 @@
 #   LOCKPROOF_MODE, LOCKPROOF_FAIL_ON, LOCKPROOF_LOG, LOCKPROOF_POLICY, LOCKPROOF_SARIF_FILE,
 #   LOCKPROOF_UPLOAD_SARIF, LOCKPROOF_SUMMARY; the runner's GITHUB_EVENT_NAME, GITHUB_EVENT_PATH,
 #   GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, RUNNER_TEMP.
-# Outputs: result (pass|fail|error), checked, failed, sarif-file, report-json, upload-sarif.
+# Outputs: result (pass|fail|error), checked, failed, checkpoint, sarif-file, report-json,
+#          upload-sarif.
 #
 # The JSON report decides the outcome; annotations (--format github), the job summary
 # (--format markdown) and SARIF come from further runs of the binary on the same inputs, cheap
@@ -90,6 +91,7 @@ if [ "$status" -ne 0 ] && [ "$status" -ne 1 ]; then
   set_output result error
   set_output checked 0
   set_output failed 0
+  set_output checkpoint ""
   set_output sarif-file ""
   set_output upload-sarif false
   die "lockproof verify stopped with exit $status (an operational error; see the log above)"
@@ -103,6 +105,8 @@ result=pass
 set_output result "$result"
 set_output checked "$checked"
 set_output failed "$failed"
+# The checkpoints now trusted, one "<log> <tree size> <root hash>" line per log.
+set_output checkpoint "$(jq -r '.checkpoints[] | "\(.log) \(.size) \(.root)"' "$report")"
 
 # Annotations on the lockfile lines (the binary caps them at GitHub's 10 per level).
 "$LOCKPROOF_BIN" verify "${args[@]}" --format github |

@@ -214,6 +214,10 @@ fn pull_request_mode_verifies_only_changed_entries_and_writes_runner_files() {
         "only beta is new in the PR: {run:#}"
     );
     assert_eq!(output(&run, "failed"), "0");
+    // A multi-line-capable output (heredoc form): one line per log.
+    let checkpoint = output(&run, "checkpoint");
+    assert!(checkpoint.starts_with("log.example.com 2 "), "{checkpoint}");
+    assert_eq!(checkpoint.lines().count(), 1);
 
     let report: Value =
         serde_json::from_slice(&fs::read(output(&run, "report-json")).expect("report"))
