@@ -88,11 +88,15 @@ impl fmt::Display for Algorithm {
     }
 }
 
-/// A digest: an algorithm and exactly [`Algorithm::digest_len`] bytes.
+/// The longest digest, in bytes (SHA-512).
+const MAX_DIGEST_LEN: usize = 64;
+
+/// A digest: an algorithm and exactly [`Algorithm::digest_len`] bytes (stored inline; bytes
+/// past the length are always zero, so the derived comparisons are exact).
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Digest {
     algorithm: Algorithm,
-    bytes: Vec<u8>,
+    bytes: [u8; MAX_DIGEST_LEN],
 }
 
 impl Digest {
@@ -109,9 +113,11 @@ impl Digest {
                 bytes.len()
             )));
         }
+        let mut inline = [0u8; MAX_DIGEST_LEN];
+        inline[..bytes.len()].copy_from_slice(bytes);
         Ok(Digest {
             algorithm,
-            bytes: bytes.to_vec(),
+            bytes: inline,
         })
     }
 
@@ -128,9 +134,11 @@ impl Digest {
                 text.len()
             )));
         }
-        let bytes = hex::decode(text)
+        let mut bytes = [0u8; MAX_DIGEST_LEN];
+        let bytes = &mut bytes[..algorithm.digest_len()];
+        hex::decode_to_slice(text, bytes)
             .map_err(|e| Error::InvalidDigest(format!("{algorithm} digest is not hex: {e}")))?;
-        Digest::from_bytes(algorithm, &bytes)
+        Digest::from_bytes(algorithm, bytes)
     }
 
     /// A digest from canonical standard base64 with padding (RFC 4648 §4), as in SRI and `h1:`.
@@ -138,10 +146,19 @@ impl Digest {
     /// # Errors
     /// [`Error::InvalidDigest`] on bad or non-canonical base64 or a wrong length.
     pub fn from_base64(algorithm: Algorithm, text: &str) -> Result<Digest, Error> {
-        let bytes = STANDARD
-            .decode(text)
+        // Padded base64 of n bytes is exactly 4 * ceil(n / 3) characters.
+        let want = algorithm.digest_len().div_ceil(3) * 4;
+        if text.len() != want {
+            return Err(Error::InvalidDigest(format!(
+                "{algorithm} digest must be {want} base64 characters, not {}",
+                text.len()
+            )));
+        }
+        let mut buf = [0u8; MAX_DIGEST_LEN + 3];
+        let n = STANDARD
+            .decode_slice(text, &mut buf)
             .map_err(|e| Error::InvalidDigest(format!("{algorithm} digest is not base64: {e}")))?;
-        Digest::from_bytes(algorithm, &bytes)
+        Digest::from_bytes(algorithm, &buf[..n])
     }
 
     /// The strongest digest of a Subresource Integrity string: whitespace-separated
@@ -209,17 +226,17 @@ impl Digest {
 
     /// The raw hash bytes ([`Algorithm::digest_len`] of them).
     pub fn bytes(&self) -> &[u8] {
-        &self.bytes
+        &self.bytes[..self.algorithm.digest_len()]
     }
 
     /// Lowercase hex of the bytes, the one encoding used in log records.
     pub fn to_hex(&self) -> String {
-        hex::encode(&self.bytes)
+        hex::encode(self.bytes())
     }
 
     /// Standard padded base64 of the bytes.
     pub fn to_base64(&self) -> String {
-        STANDARD.encode(&self.bytes)
+        STANDARD.encode(self.bytes())
     }
 
     /// The SRI form `<alg>-<base64>`; for [`Algorithm::GoH1`] Go's own `h1:<base64>` instead,

@@ -322,7 +322,7 @@ fn rejects_bad_yarn_v1() {
         "yarn.lock",
         &format!("{ok}  integrity sha512-AAAA\n"),
         5,
-        "64 bytes",
+        "88 base64 characters",
     );
 }
 

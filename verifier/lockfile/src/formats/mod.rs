@@ -155,9 +155,9 @@ pub(crate) fn toml_from_str<T: serde::de::DeserializeOwned>(
 }
 
 /// Deserialize JSON, turning a syntax or type error into an [`Error::Invalid`] at its line.
-pub(crate) fn json_from_str<T: serde::de::DeserializeOwned>(
+pub(crate) fn json_from_str<'a, T: serde::Deserialize<'a>>(
     path: &Path,
-    text: &str,
+    text: &'a str,
 ) -> Result<T, Error> {
     serde_json::from_str(text).map_err(|e| {
         Error::invalid(

@@ -9,6 +9,7 @@
 //! * `link: true` entries and install paths outside `node_modules` are workspace members;
 //!   `git…` references are git sources; `file:` references are paths.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -18,30 +19,42 @@ use super::{Builder, NPM_REGISTRY, git_source, sri_at};
 use crate::json_lines::{self, KeyLines, escape};
 use crate::{Ecosystem, Entry, Error, Source};
 
+// Strings are borrowed from the text (`Cow`) unless they contain escapes: a large lockfile has
+// several strings per entry, and copying them dominated the parse time.
 #[derive(Deserialize)]
-struct Lock {
+struct Lock<'a> {
     #[serde(rename = "lockfileVersion")]
     lockfile_version: Option<serde_json::Value>,
-    packages: Option<BTreeMap<String, Package>>,
-    dependencies: Option<BTreeMap<String, Dependency>>,
+    #[serde(borrow)]
+    packages: Option<BTreeMap<Cow<'a, str>, Package<'a>>>,
+    #[serde(borrow)]
+    dependencies: Option<BTreeMap<Cow<'a, str>, Dependency<'a>>>,
 }
 
 #[derive(Deserialize)]
-struct Package {
-    name: Option<String>,
-    version: Option<String>,
-    resolved: Option<String>,
-    integrity: Option<String>,
+struct Package<'a> {
+    #[serde(borrow)]
+    name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    version: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    resolved: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    integrity: Option<Cow<'a, str>>,
     #[serde(default)]
     link: bool,
 }
 
 #[derive(Deserialize)]
-struct Dependency {
-    version: String,
-    resolved: Option<String>,
-    integrity: Option<String>,
-    dependencies: Option<BTreeMap<String, Dependency>>,
+struct Dependency<'a> {
+    #[serde(borrow)]
+    version: Cow<'a, str>,
+    #[serde(borrow)]
+    resolved: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    integrity: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    dependencies: Option<BTreeMap<Cow<'a, str>, Dependency<'a>>>,
 }
 
 /// Parse package-lock.json `text`.
@@ -127,7 +140,7 @@ fn package(
 fn walk_v1(
     b: &Builder<'_>,
     lines: &KeyLines,
-    deps: &BTreeMap<String, Dependency>,
+    deps: &BTreeMap<Cow<'_, str>, Dependency<'_>>,
     pointer: &str,
     out: &mut Vec<Entry>,
 ) -> Result<(), Error> {
