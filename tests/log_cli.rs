@@ -103,3 +103,99 @@ fn help_documents_every_log_flag() {
         }
     }
 }
+
+#[test]
+fn both_faces_serve_one_tree_with_the_right_cache_headers() {
+    use lockproof_tlog::{Checkpoint, VerifierKey, Verifiers};
+    let home = tempfile::tempdir().expect("tempdir");
+    let h = home.path();
+    let dir = h.join("log");
+    let vkey = VerifierKey::parse(&init_log(h, &dir, "faces.test/log", None)).expect("vkey");
+    let cargo = format!("cargo/serde 1.0.219 sha256:{}\n", "9f".repeat(32));
+    let mut records: Vec<String> = (0..299).map(|i| pad_record("f", i)).collect();
+    records.push(cargo.clone());
+    add_records(h, &dir, &records);
+    let server = harness::Server::start(h, &dir, &[]);
+    let url = &server.url;
+
+    // C2SP checkpoint: own origin line, same size and root as the sumdb note, same key.
+    let (status, cp) = harness::get(&format!("{url}/checkpoint"));
+    assert_eq!(status, 200);
+    let note = lockproof_tlog::open(&cp, &Verifiers::new([vkey.clone()])).expect("verifies");
+    let cp = Checkpoint::parse(note.text()).expect("checkpoint");
+    assert_eq!(cp.origin(), "faces.test/log");
+    let latest = harness::get(&format!("{url}/latest")).1;
+    let sumdb = lockproof_tlog::open(&latest, &Verifiers::new([vkey])).expect("verifies");
+    assert_eq!(
+        lockproof_tlog::parse_tree_note(sumdb.text()).expect("tree"),
+        cp.tree()
+    );
+    assert_eq!(cp.tree().size, 300);
+
+    // Hash tiles are byte-identical across the faces; entry bundles are length-prefixed.
+    for (a, b) in [
+        ("tile/8/0/000", "tile/0/000"),
+        ("tile/8/0/001.p/44", "tile/0/001.p/44"),
+        ("tile/8/1/000.p/1", "tile/1/000.p/1"),
+    ] {
+        let (sa, ta) = harness::get(&format!("{url}/{a}"));
+        let (sb, tb) = harness::get(&format!("{url}/{b}"));
+        assert_eq!((sa, sb), (200, 200), "{a} {b}");
+        assert!(ta == tb, "{a} and {b} differ");
+    }
+    let bundle = harness::get(&format!("{url}/tile/entries/001.p/44")).1;
+    let data = harness::get(&format!("{url}/tile/8/data/001.p/44")).1;
+    let mut entries = Vec::new();
+    let mut rest = &bundle[..];
+    while rest.len() >= 2 {
+        let len = usize::from(u16::from_be_bytes([rest[0], rest[1]]));
+        entries.push(String::from_utf8(rest[2..2 + len].to_vec()).expect("utf8"));
+        rest = &rest[2 + len..];
+    }
+    assert_eq!(entries.len(), 44);
+    assert_eq!(entries.last(), Some(&cargo));
+    assert_eq!(
+        entries
+            .iter()
+            .map(|e| format!("{e}\n"))
+            .collect::<String>()
+            .into_bytes(),
+        data
+    );
+
+    // Ecosystem records are looked up like Go modules: index, record, blank line, signed note.
+    let (status, body) = harness::get(&format!("{url}/lookup/cargo/serde@1.0.219"));
+    assert_eq!(status, 200);
+    let body = String::from_utf8(body).expect("utf8");
+    assert!(
+        body.starts_with(&format!("299\n{cargo}\ngo.sum database tree\n300\n")),
+        "{body}"
+    );
+
+    // Cache headers: tiles immutable, checkpoints and lookups not stored.
+    let agent = harness::agent();
+    let header = |path: &str| {
+        let r = agent.get(&format!("{url}{path}")).call().expect("get");
+        r.headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
+    };
+    assert!(header("/tile/8/0/000").contains("immutable"));
+    assert!(header("/tile/8/0/001.p/44").contains("immutable"));
+    assert!(header("/tile/entries/000").contains("immutable"));
+    assert_eq!(header("/latest"), "no-store");
+    assert_eq!(header("/checkpoint"), "no-store");
+    assert_eq!(header("/lookup/cargo/serde@1.0.219"), "no-store");
+    // Ops endpoints.
+    assert_eq!(harness::get(&format!("{url}/healthz")).0, 200);
+    let metrics = String::from_utf8(harness::get(&format!("{url}/metrics")).1).expect("utf8");
+    for m in [
+        "lockproof_log_tree_size 300",
+        "lockproof_log_batch_seconds_count",
+        "lockproof_http_requests_total{face=\"sumdb\",code=\"200\"}",
+    ] {
+        assert!(metrics.contains(m), "{m} missing:\n{metrics}");
+    }
+}
