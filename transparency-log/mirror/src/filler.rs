@@ -214,7 +214,11 @@ impl Filler {
         }
 
         // Fetch: our keys, in parallel, through the gate.
+        let started = Instant::now();
         let fetched = self.fetch_all(&lead, progress);
+        if !lead.is_empty() {
+            add_duration(&self.metrics.upstream_wall_micros, started.elapsed());
+        }
 
         // Append everything found in one call, then publish each outcome to its waiters.
         let outcomes = self.append_all(fetched);

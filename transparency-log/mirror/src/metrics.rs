@@ -15,6 +15,7 @@ pub struct FillMetrics {
     pub(crate) joined: AtomicU64,
     pub(crate) upstream_requests: AtomicU64,
     pub(crate) upstream_micros: AtomicU64,
+    pub(crate) upstream_wall_micros: AtomicU64,
     pub(crate) append_micros: AtomicU64,
 }
 
@@ -37,6 +38,8 @@ pub struct FillCounts {
     pub upstream_requests: u64,
     /// Total time spent in upstream fetches (summed over parallel fetches).
     pub upstream_time: Duration,
+    /// Wall-clock time of the upstream phase of every fill batch (parallel fetches overlap).
+    pub upstream_wall: Duration,
     /// Total time spent appending fills and waiting for their checkpoint.
     pub append_time: Duration,
 }
@@ -62,6 +65,7 @@ impl FillMetrics {
             joined: g(&self.joined),
             upstream_requests: g(&self.upstream_requests),
             upstream_time: Duration::from_micros(g(&self.upstream_micros)),
+            upstream_wall: Duration::from_micros(g(&self.upstream_wall_micros)),
             append_time: Duration::from_micros(g(&self.append_micros)),
         }
     }
