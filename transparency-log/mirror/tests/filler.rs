@@ -331,3 +331,34 @@ fn the_batched_lookup_fills_missing_keys_or_answers_502_naming_each_failure() {
     assert!(v["failures"][0]["reason"].as_str().unwrap().contains("503"));
     assert_eq!(log.checkpoint().tree.size, 1);
 }
+
+#[test]
+fn requests_the_mirror_cannot_parse_reach_the_log_unchanged_for_its_own_errors() {
+    let (_d, log) = new_log("mirror.test");
+    let f = filler(&log, "crates", &["crates=http://127.0.0.1:9/".to_string()]);
+    let served = serve(lockproof_mirror::http::router(
+        f,
+        lockproof_log::http::ServeConfig::default(),
+    ));
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    for body in [
+        "",
+        "{",
+        "{\"keys\":[\"not a key\"],\"old_size\":null}",
+        "[1,2]",
+    ] {
+        let resp = agent
+            .post(&format!("{}/lockproof/v1/lookups", served.base))
+            .send(body)
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 400, "{body:?}");
+    }
+    let (status, _) = get(&format!("{}/lookup/cargo/Not..Valid@", served.base));
+    assert_eq!(status, 400);
+    let (status, _) = get(&format!("{}/latest", served.base));
+    assert_eq!(status, 200);
+    assert_eq!(log.checkpoint().tree.size, 0);
+}
