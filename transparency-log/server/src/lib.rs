@@ -49,6 +49,7 @@ pub mod http;
 mod index;
 mod log;
 mod metrics;
+mod recovery;
 mod sequencer;
 mod storage;
 
