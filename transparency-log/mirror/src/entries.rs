@@ -31,6 +31,36 @@ pub fn entry_keys<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> Vec<Recor
         .collect()
 }
 
+/// Whether an entry comes from its ecosystem's public registry (crates.io, registry.npmjs.org or
+/// its yarnpkg alias, pypi.org, rubygems.org; every Go module, since the public checksum
+/// database covers all public modules). The embedded default log fills only these from the
+/// public registries: a crate of the same name from a private registry is another package, and
+/// crates.io's checksum for it would be a false mismatch.
+#[must_use]
+pub fn from_public_registry(entry: &Entry) -> bool {
+    let lockproof_lockfile::Source::Registry { url } = &entry.source else {
+        return false;
+    };
+    let url = url.strip_prefix("sparse+").unwrap_or(url);
+    let host = url
+        .split_once("://")
+        .map_or(url, |(_, rest)| rest)
+        .split(['/', ':'])
+        .next()
+        .unwrap_or("");
+    match entry.ecosystem {
+        Ecosystem::Cargo => {
+            host == "index.crates.io"
+                || url.starts_with("https://github.com/rust-lang/crates.io-index")
+        }
+        Ecosystem::Npm => host == "registry.npmjs.org" || host == "registry.yarnpkg.com",
+        Ecosystem::Pypi => host == "pypi.org" || host == "files.pythonhosted.org",
+        Ecosystem::Gem => host == "rubygems.org" || host == "index.rubygems.org",
+        Ecosystem::Go => true,
+        _ => false,
+    }
+}
+
 /// A Go module version's go.sum lines: (zip `h1:`, go.mod `h1:`, the first entry seen).
 type GoLines<'a> = (Option<String>, Option<String>, &'a Entry);
 

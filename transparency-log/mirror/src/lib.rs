@@ -45,7 +45,7 @@ mod limit;
 mod metrics;
 mod upstreams;
 
-pub use entries::{Skipped, entry_key, entry_keys, entry_records};
+pub use entries::{Skipped, entry_key, entry_keys, entry_records, from_public_registry};
 pub use error::Error;
 pub use filler::{Fill, Filler, FillerConfig};
 pub use limit::{Clock, Limits, SystemClock};

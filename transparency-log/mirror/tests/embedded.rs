@@ -187,3 +187,35 @@ fn live_the_projects_own_cargo_lock_verifies_against_crates_io() {
     );
     assert_eq!(count(&report, "match"), pinned, "{:?}", report.findings);
 }
+
+#[test]
+fn only_entries_from_the_public_registries_are_filled_from_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let all: Vec<Entry> = load(&real_lockfiles(tmp.path()))
+        .into_iter()
+        .flat_map(|(_, e)| e)
+        .collect();
+    for eco in [
+        Ecosystem::Cargo,
+        Ecosystem::Npm,
+        Ecosystem::Pypi,
+        Ecosystem::Go,
+    ] {
+        assert!(
+            all.iter()
+                .filter(|e| e.ecosystem == eco && lockproof_mirror::entry_key(e).is_some())
+                .all(lockproof_mirror::from_public_registry),
+            "{eco}: a real lockfile entry was not recognised as public"
+        );
+    }
+    let text = "version = 4\n\n[[package]]\nname = \"serde\"\nversion = \"1.0.0\"\n\
+source = \"sparse+https://crates.internal.example/index/\"\n\
+checksum = \"9f3c5a1e2b4d6f8091a3b5c7d9e1f20314253647586970a1b2c3d4e5f6a7b8c9\"\n";
+    let private = lockproof_lockfile::parse_str(
+        lockproof_lockfile::Format::CargoLock,
+        std::path::Path::new("Cargo.lock"),
+        text,
+    )
+    .unwrap();
+    assert!(!lockproof_mirror::from_public_registry(&private[0]));
+}
