@@ -323,3 +323,56 @@ example.org/Greet v0.1.0/go.mod h1:tQypp48TlPCuX6/xfyiBv1f8JuuJsC06vthSXZxt2Xw=\
         None
     );
 }
+
+#[test]
+fn go_sumdb_fetcher_treats_404_as_absent_and_rejects_malformed_answers_and_records_outside_the_tree()
+ {
+    use lockproof_upstream::GoSumdb;
+    let (signer, vkey) =
+        lockproof_tlog::generate_key(lockproof_tlog::KeyName::new("sum.fake.test").unwrap())
+            .unwrap();
+    let record = "example.com/hello v1.0.0 h1:CLl+W6A0kCb5Wsz7qWFfVSmWzKovecFUCwhgvq43NHQ=\n\
+example.com/hello v1.0.0/go.mod h1:RslnPMa/nR3RpskRbvoDBlr6/b2RhFS0EEnq72RQTo0=\n";
+    let leaf = lockproof_tlog::record_hash(record.as_bytes());
+    let tree = lockproof_tlog::Tree {
+        size: 1,
+        hash: leaf,
+    };
+    let note = lockproof_tlog::sign(&lockproof_tlog::format_tree_note(&tree), &[&signer]).unwrap();
+    let mut good = format!("0\n{record}\n").into_bytes();
+    good.extend_from_slice(&note);
+    let mut bad_index = format!("1\n{record}\n").into_bytes();
+    bad_index.extend_from_slice(&note);
+    let server = serve(routes(&[
+        ("/lookup/example.com/hello@v1.0.0", Reply::ok(good)),
+        ("/tile/8/0/000.p/1", Reply::ok(leaf.0.to_vec())),
+        (
+            "/lookup/example.com/hello@v1.1.0",
+            Reply::ok("not a lookup"),
+        ),
+        ("/lookup/example.com/hello@v1.2.0", Reply::ok(bad_index)),
+    ]));
+    let db = GoSumdb::new(&server.base, vkey, http());
+    let got = db
+        .fetch(&RecordKey::go("example.com/hello", "v1.0.0").unwrap())
+        .unwrap();
+    assert_eq!(text(got), record);
+    assert_eq!(
+        db.fetch(&RecordKey::go("example.com/hello", "v1.9.0").unwrap())
+            .unwrap(),
+        None
+    );
+    let err = db
+        .fetch(&RecordKey::go("example.com/hello", "v1.1.0").unwrap())
+        .unwrap_err();
+    assert!(matches!(err, Error::Malformed { .. }), "{err}");
+    // The note is fine but the record is not the one asked for, and its index is outside the tree.
+    let err = db
+        .fetch(&RecordKey::go("example.com/hello", "v1.2.0").unwrap())
+        .unwrap_err();
+    assert!(matches!(err, Error::Verification { .. }), "{err}");
+    assert!(
+        db.fetch(&RecordKey::ecosystem(Ecosystem::Cargo, "serde", "1.0.0", None).unwrap())
+            .is_err()
+    );
+}
