@@ -165,8 +165,14 @@ fn go_sum_verifies_against_the_reference_sumdb_and_a_wrong_hash_is_named() {
     assert_eq!(again.status.code(), Some(0), "{}", text(&again));
     let all = std::fs::read_to_string(dir.join("requests-honest.log")).unwrap();
     let second_run = &all[first_run.len()..];
-    assert!(second_run.contains("/sumdb/sumdb.verify.test/lookup/"), "{second_run}");
-    assert!(!second_run.contains("/tile/"), "warm cache fetched tiles:\n{second_run}");
+    assert!(
+        second_run.contains("/sumdb/sumdb.verify.test/lookup/"),
+        "{second_run}"
+    );
+    assert!(
+        !second_run.contains("/tile/"),
+        "warm cache fetched tiles:\n{second_run}"
+    );
     // The plain sumdb protocol: lookups and tiles only, no lockproof API request.
     let requests = std::fs::read_to_string(dir.join("requests-honest.log")).unwrap();
     assert!(

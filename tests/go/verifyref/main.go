@@ -1,7 +1,7 @@
 // Command verifyref is the Go side of lockproof's verify tests and benchmarks, built offline
 // on Debian's golang.org/x/mod (golang-golang-x-mod-dev):
 //
-//	verifyref serve  -skey F -records F -addrfile F [-log F] [-tamper wronghash=PATH@VERSION]
+//	verifyref serve  -skey F -records F -addrfile F [-log F] [-pad N] [-tamper wronghash=PATH@VERSION]
 //	    Go's reference checksum database (sumdb.NewServer) over the records in F (each record
 //	    followed by a blank line), on 127.0.0.1 with an OS-chosen port written to -addrfile.
 //	    wronghash=P@V logs a wrong module-zip hash for P@V, consistently signed: the log itself
@@ -16,6 +16,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -98,6 +100,7 @@ func serve(args []string) {
 	addrFile := fs.String("addrfile", "", "write host:port here")
 	logFile := fs.String("log", "", "append one line per request here")
 	tamper := fs.String("tamper", "", "wronghash=PATH@VERSION")
+	pad := fs.Int("pad", 0, "interleave this many filler records with the real ones")
 	fs.Parse(args)
 
 	keyText, err := os.ReadFile(*skey)
@@ -112,12 +115,14 @@ func serve(args []string) {
 	}
 
 	l := &refLog{index: map[string]int64{}}
+	var recs []string
 	for _, rec := range strings.Split(string(data), "\n\n") {
-		rec = strings.TrimSpace(rec)
-		if rec == "" {
-			continue
+		if rec = strings.TrimSpace(rec); rec != "" {
+			recs = append(recs, rec+"\n")
 		}
-		rec += "\n"
+	}
+	recs = interleave(recs, *pad)
+	for _, rec := range recs {
 		f := strings.Fields(rec)
 		if len(f) < 3 {
 			log.Fatalf("bad record %q", rec)
@@ -170,6 +175,33 @@ func serve(args []string) {
 	check(os.WriteFile(*addrFile+".tmp", []byte(ln.Addr().String()), 0o644))
 	check(os.Rename(*addrFile+".tmp", *addrFile))
 	check(http.Serve(ln, mux))
+}
+
+// interleave spreads n filler records evenly before the real ones (a big tree whose real
+// records sit at realistic, scattered indexes).
+func interleave(real []string, n int) []string {
+	if n == 0 {
+		return real
+	}
+	out := make([]string, 0, len(real)+n)
+	per := n / (len(real) + 1)
+	next := 0
+	filler := func() {
+		sum := sha256.Sum256([]byte(fmt.Sprint(next)))
+		h := base64.StdEncoding.EncodeToString(sum[:])
+		out = append(out, fmt.Sprintf("pad.example/m%d v1.0.0 h1:%s\npad.example/m%d v1.0.0/go.mod h1:%s\n", next, h, next, h))
+		next++
+	}
+	for _, r := range real {
+		for i := 0; i < per; i++ {
+			filler()
+		}
+		out = append(out, r)
+	}
+	for next < n {
+		filler()
+	}
+	return out
 }
 
 // clientOps is sumdb.ClientOps over HTTP with config and cache in a directory.

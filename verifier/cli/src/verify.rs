@@ -44,6 +44,9 @@ pub(crate) struct LogArgs {
     /// Use the batched lockproof lookup API even when every entry is a Go module.
     #[arg(long)]
     batch: bool,
+    /// Print how many requests each log was sent (on standard error).
+    #[arg(long)]
+    stats: bool,
 }
 
 /// Arguments of `lockproof verify`.
@@ -218,7 +221,7 @@ fn handles<'a>(
 
 /// Query every log; per-log tile caches live under `<cache>/tiles/<log id>`.
 fn query(
-    policy: &Policy,
+    stats: bool,
     handles: &[LogHandle<'_>],
     ctx: &TrustContext,
     plan: &verifier::Plan,
@@ -241,9 +244,16 @@ fn query(
             prefer_batch: ctx.prefer_batch,
         };
         let r = verifier::query_all(std::slice::from_ref(h), &ctx_i, &one)?;
+        if stats && let Some(Ok(a)) = r.first() {
+            eprintln!(
+                "lockproof: log {}: {} requests for {} keys",
+                h.key.name(),
+                a.requests,
+                plan.keys[i].len()
+            );
+        }
         results.extend(r);
     }
-    let _ = policy;
     Ok(results)
 }
 
@@ -281,7 +291,7 @@ pub(crate) fn run(args: VerifyArgs) -> anyhow::Result<Outcome> {
         let fetchers = open_fetchers(&policy, Duration::from_secs(args.logs.timeout))?;
         let hs = handles(&policy, &fetchers)?;
         let ctx = trust_context(&policy, &args.logs, false)?;
-        query(&policy, &hs, &ctx, &plan)?
+        query(args.logs.stats, &hs, &ctx, &plan)?
     };
     let report = verifier::judge(
         env!("CARGO_PKG_VERSION"),
@@ -368,7 +378,7 @@ pub(crate) fn run_prove(args: ProveArgs) -> anyhow::Result<Outcome> {
     let fetchers = open_fetchers(&policy, Duration::from_secs(args.logs.timeout))?;
     let hs = handles(&policy, &fetchers)?;
     let ctx = trust_context(&policy, &args.logs, true)?;
-    let results = query(&policy, &hs, &ctx, &plan)?;
+    let results = query(args.logs.stats, &hs, &ctx, &plan)?;
     let mut answers: Vec<LogAnswers> = Vec::new();
     let mut names = Vec::new();
     for (l, r) in policy.logs.iter().zip(results) {

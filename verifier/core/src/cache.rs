@@ -14,7 +14,7 @@ use lockproof_tlog::{Tile, TileReader};
 
 use crate::Error;
 use crate::fetch::LogFetcher;
-use crate::fsutil::{Xdg, safe_component, write_atomic, xdg_dir};
+use crate::fsutil::{Xdg, safe_component, write_replace, xdg_dir};
 
 /// The on-disk cache directory of verified tiles for one log.
 ///
@@ -136,8 +136,12 @@ impl TileReader for RunTiles<'_> {
             if mem.insert(*t, d.clone()).is_none()
                 && let Some(dir) = &self.disk
             {
-                // The cache is an optimisation: a failed write only costs a refetch next run.
-                let _ = write_atomic(&dir.join(t.path()), d);
+                let path = dir.join(t.path());
+                let cached = std::fs::metadata(&path).is_ok_and(|m| m.len() == d.len() as u64);
+                if !cached {
+                    // The cache is an optimisation: a failed write only costs a refetch.
+                    let _ = write_replace(&path, d, false);
+                }
             }
         }
     }

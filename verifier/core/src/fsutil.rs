@@ -61,6 +61,12 @@ pub(crate) fn safe_component(name: &str) -> String {
 /// # Errors
 /// [`Error::Io`] naming the file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    write_replace(path, bytes, true)
+}
+
+/// Like [`write_atomic`], but without the fsyncs when `durable` is false: for caches, whose
+/// content is re-verified on every read, a write lost in a crash only costs a refetch.
+pub(crate) fn write_replace(path: &Path, bytes: &[u8], durable: bool) -> Result<(), Error> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -74,9 +80,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
-        f.sync_all()?;
+        if durable {
+            f.sync_all()?;
+        }
         std::fs::rename(&tmp, path)?;
-        if let Ok(d) = std::fs::File::open(dir) {
+        if durable && let Ok(d) = std::fs::File::open(dir) {
             let _ = d.sync_all();
         }
         Ok(())
