@@ -251,7 +251,7 @@ fn bench_verify_against_go_and_warm_cache() {
                 log.add(std::mem::take(batch)).unwrap();
             }
         };
-        for i in 0..REAL {
+        for (i, cargo_record) in cargo_records.iter().enumerate() {
             for _ in 0..per {
                 let r = format!(
                     "cargo/pad{next} 1.0.0 sha256:{}\n",
@@ -264,7 +264,7 @@ fn bench_verify_against_go_and_warm_cache() {
                 }
             }
             batch.push(Record::parse(go_record(i).as_bytes()).unwrap());
-            batch.push(Record::parse(cargo_records[i].as_bytes()).unwrap());
+            batch.push(Record::parse(cargo_record.as_bytes()).unwrap());
         }
         flush(&mut batch);
     }
