@@ -104,6 +104,17 @@ impl Upstreams {
         }
     }
 
+    /// The names of the filled ecosystems (`cargo`, `npm`, `pypi`, `gem`, `go`), sorted.
+    #[must_use]
+    pub fn names(&self) -> Vec<&'static str> {
+        let mut names: Vec<&'static str> = self.by_ecosystem.keys().map(|e| e.as_str()).collect();
+        if self.go.is_some() {
+            names.push("go");
+        }
+        names.sort_unstable();
+        names
+    }
+
     /// Whether no ecosystem is filled.
     #[must_use]
     pub fn is_empty(&self) -> bool {
