@@ -16,7 +16,7 @@ use crate::Outcome;
 
 /// Written by `log serve` into the log directory: how to reach the running server.
 const SERVE_FILE: &str = "serve.json";
-/// Records per forwarded HTTP add request (the server accepts up to 8,192).
+/// Records per forwarded HTTP add request (the server accepts up to 16,384 and 8 MiB).
 const FORWARD_CHUNK: usize = 4096;
 
 /// The `lockproof log` subcommands.
