@@ -26,6 +26,7 @@ use crate::Error;
 use crate::batch::{BatchRequest, BatchResponse, MAX_BATCH_KEYS, MAX_PROOF_HASHES};
 use crate::cache::RunTiles;
 use crate::fetch::LogFetcher;
+use crate::lookup::{LookupAnswer, parse_lookup};
 use crate::state::{Evidence, TrustStore};
 
 /// Lookups running at once in the sumdb protocol.
@@ -495,26 +496,6 @@ impl LogHandle<'_> {
             requests: 0,
         })
     }
-}
-
-/// A parsed sumdb lookup response: record id, record text, signed note bytes.
-type LookupAnswer = (u64, String, Vec<u8>);
-
-/// Split a sumdb lookup response `<id>\n<record text>\n<signed note>`.
-fn parse_lookup(body: &[u8]) -> Result<LookupAnswer, String> {
-    let text = std::str::from_utf8(body).map_err(|_| "response is not UTF-8".to_owned())?;
-    let (id, rest) = text.split_once('\n').ok_or("response has no id line")?;
-    let id =
-        lockproof_tlog::checkpoint::parse_decimal(id).map_err(|e| format!("bad record id: {e}"))?;
-    let end = rest
-        .find("\n\n")
-        .ok_or("response has no blank line before the note")?;
-    let record = &rest[..=end];
-    let note = &rest[end + 2..];
-    if record.trim().is_empty() {
-        return Err("empty record".to_owned());
-    }
-    Ok((id, record.to_owned(), note.as_bytes().to_vec()))
 }
 
 fn parse_hashes(list: &[String]) -> Result<Vec<Hash>, String> {

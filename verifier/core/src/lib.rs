@@ -20,6 +20,7 @@ mod error;
 pub mod fetch;
 mod fsutil;
 pub mod http;
+mod lookup;
 pub mod policy;
 mod pool;
 pub mod render;
