@@ -186,11 +186,34 @@ fn catches_a_record_id_beyond_the_tree_size() {
     assert_caught(&c.verify(&[]), "is not below tree size");
 }
 
+fn cached_tiles(home: &Path) -> usize {
+    fn walk(p: &Path) -> usize {
+        std::fs::read_dir(p)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| {
+                if e.path().is_dir() {
+                    walk(&e.path())
+                } else {
+                    1
+                }
+            })
+            .sum()
+    }
+    walk(&home.join("cache/lockproof/tiles"))
+}
+
 #[test]
-fn catches_a_truncated_tile() {
+fn catches_a_truncated_tile_and_caches_nothing_unverified() {
     let c = setup(5);
     c.set_lie(Lie::TruncatedTile);
-    assert_caught(&c.verify(&["--no-cache"]), "tile has");
+    assert_caught(&c.verify(&[]), "tile has");
+    assert_eq!(cached_tiles(c.home.path()), 0);
+    // The honest log's tiles are verified, then cached.
+    c.set_lie(Lie::None);
+    assert_eq!(c.verify(&[]).status.code(), Some(0));
+    assert!(cached_tiles(c.home.path()) > 0);
 }
 
 #[test]
@@ -204,6 +227,20 @@ fn catches_an_oversized_tile() {
 fn times_out_on_a_slow_log() {
     let c = setup(3);
     c.set_lie(Lie::Slow(Duration::from_secs(6)));
+    let started = std::time::Instant::now();
+    let out = c.verify(&[]);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_caught(&out, "timed out");
+}
+
+#[test]
+fn times_out_on_an_endless_response() {
+    let c = setup(3);
+    c.set_lie(Lie::Endless);
     let started = std::time::Instant::now();
     let out = c.verify(&[]);
     assert!(

@@ -35,6 +35,8 @@ pub enum Lie {
     OversizedTile,
     /// Sleep this long before answering anything.
     Slow(Duration),
+    /// Answer with headers, then trickle the body one byte at a time, forever.
+    Endless,
     /// Batched lookups: corrupt the first inclusion proof.
     BadInclusion,
 }
@@ -325,6 +327,14 @@ fn handle(
         };
         if let Lie::Slow(d) = lie {
             std::thread::sleep(d);
+        }
+        if lie == Lie::Endless {
+            stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000000\r\n\r\n")?;
+            loop {
+                stream.write_all(b"x")?;
+                stream.flush()?;
+                std::thread::sleep(Duration::from_millis(50));
+            }
         }
         let head = format!(
             "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: keep-alive\r\n\r\n",
