@@ -23,7 +23,10 @@ pub fn lockproof(home: &Path) -> Command {
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repo root")
 }
 
 /// A file under the repository's `fixtures/`.
@@ -44,7 +47,9 @@ pub fn require_tool(name: &str) -> bool {
         .unwrap_or(false);
     if !found {
         if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("{name} is required in CI; add it to .ci/apt-packages or .ci/pip-requirements.txt");
+            panic!(
+                "{name} is required in CI; add it to .ci/apt-packages or .ci/pip-requirements.txt"
+            );
         }
         eprintln!("skipping: {name} is not installed");
     }
