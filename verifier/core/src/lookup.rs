@@ -14,6 +14,8 @@ pub(crate) fn parse_lookup(body: &[u8]) -> Result<LookupAnswer, String> {
     let end = rest
         .find("\n\n")
         .ok_or("response has no blank line before the note")?;
+    // `end` is the index of a two-byte match inside `rest`, so both slices are in bounds and
+    // on character boundaries ('\n' is ASCII).
     let record = &rest[..=end];
     let note = &rest[end + 2..];
     if record.trim().is_empty() {

@@ -81,7 +81,9 @@ pub fn query_all(
 ) -> Result<Vec<LogResult>, Error> {
     let mut out = Vec::new();
     for (i, h) in handles.iter().enumerate() {
-        let keys = &plan.keys[i];
+        let Some(keys) = plan.keys.get(i) else {
+            return Err(Error::Usage(format!("no plan for log {}", h.key.name())));
+        };
         if keys.is_empty() {
             out.push(Ok(LogAnswers {
                 note: None,
@@ -91,7 +93,7 @@ pub fn query_all(
             }));
             continue;
         }
-        match h.query(ctx, keys, plan.all_go[i]) {
+        match h.query(ctx, keys, plan.all_go.get(i).copied().unwrap_or(false)) {
             Err(e) if !e.is_security() => return Err(e),
             r => out.push(r),
         }
