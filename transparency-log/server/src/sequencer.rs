@@ -1,7 +1,9 @@
-//! The sequencer: one thread that owns the right edge of the tree and appends in batches.
+//! The sequencer: appends in batches, in two pipelined stages.
 //!
-//! Requests are pooled: the thread takes every request queued since its last batch (up to
-//! [`MAX_BATCH_RECORDS`] records), and per batch it
+//! Requests are pooled: the planner thread takes every request queued since its last batch (up
+//! to [`MAX_BATCH_RECORDS`] records); it does steps 1–2 below and signs, then hands the batch to
+//! the committer thread, which does steps 3–7 strictly in order. The planner works one batch
+//! ahead, so the CPU work of batch k+1 overlaps the fsyncs of batch k. Per batch:
 //! 1. deduplicates (same key and text → the existing index; same key, other text → conflict,
 //!    and nothing of that request is appended),
 //! 2. assigns indexes and computes the new hash and data tiles,
@@ -18,8 +20,9 @@
 //! (every later request fails) so that the in-memory state can never run ahead of the disk; a
 //! restart recovers.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fs::File;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Instant;
@@ -28,8 +31,8 @@ use lockproof_tlog::{Record, SignerKey, Tree};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::edge::Edge;
-use crate::log::{AddOutcome, AddStatus, Shared, sign_tree};
-use crate::storage::TILE_WIDTH;
+use crate::log::{AddOutcome, AddStatus, Published, Shared, sign_tree};
+use crate::storage::{TILE_WIDTH, TileWrite};
 use crate::{Error, MAX_BATCH_RECORDS};
 
 /// Requests queued before senders wait.
@@ -95,7 +98,8 @@ impl Drop for Writer {
     }
 }
 
-/// Starts the sequencer thread. `lock` is the log's lock file, held for the thread's life.
+/// Starts the sequencer: the planner thread (which owns the edge) and the committer thread it
+/// feeds. `lock` is the log's lock file, held until both have exited.
 pub(crate) fn start(
     shared: Arc<Shared>,
     signer: SignerKey,
@@ -103,17 +107,35 @@ pub(crate) fn start(
     lock: File,
 ) -> Result<Writer, Error> {
     let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
-    let seq = Sequencer {
+    let failed: Arc<Mutex<Option<String>>> = Arc::default();
+    let indexed_upto = Arc::new(AtomicU64::new(edge.size));
+    // Capacity 1: at most one planned batch waits while another is being committed.
+    let (to_commit, planned) = std::sync::mpsc::sync_channel::<Planned>(1);
+    let committer = Committer {
+        shared: Arc::clone(&shared),
+        failed: Arc::clone(&failed),
+        indexed_upto: Arc::clone(&indexed_upto),
+        batches: 0,
+    };
+    let committer = std::thread::Builder::new()
+        .name("lockproof-commit".into())
+        .spawn(move || committer.run(&planned))
+        .map_err(|e| Error::io("spawn committer thread", "", e))?;
+    let planner = Planner {
         shared,
         signer,
         edge,
-        failed: None,
-        batches: 0,
+        failed,
+        indexed_upto,
+        pending: HashMap::new(),
+        pending_order: VecDeque::new(),
+        to_commit: Some(to_commit),
+        committer: Some(committer),
         _lock: lock,
     };
     let thread = std::thread::Builder::new()
         .name("lockproof-sequencer".into())
-        .spawn(move || seq.run(rx))
+        .spawn(move || planner.run(rx))
         .map_err(|e| Error::io("spawn sequencer thread", "", e))?;
     Ok(Writer {
         tx: Mutex::new(Some(tx)),
@@ -121,17 +143,51 @@ pub(crate) fn start(
     })
 }
 
-struct Sequencer {
+/// A planned batch on its way to the committer.
+struct Planned {
+    /// Tiles to write, the signed checkpoint and the index entries; `None` when the batch adds
+    /// nothing (its requests still wait for every earlier batch to be published).
+    commit: Option<Commit>,
+    answers: Vec<(Reply, Result<Vec<AddStatus>, Error>)>,
+    started: Instant,
+    duplicates: u64,
+    conflicts: u64,
+}
+
+struct Commit {
+    writes: Vec<TileWrite>,
+    published: Published,
+    new_keys: Vec<(String, u64)>,
+    new_records: Vec<Vec<u8>>,
+}
+
+fn lock_failed(failed: &Mutex<Option<String>>) -> Option<String> {
+    match failed.lock() {
+        Ok(f) => f.clone(),
+        Err(p) => p.into_inner().clone(),
+    }
+}
+
+/// Stage one (steps 1–2 and signing): pools requests, deduplicates, assigns indexes, computes
+/// tiles and signs. It runs one batch ahead of the committer, so computing batch k+1 overlaps
+/// the fsyncs of batch k.
+struct Planner {
     shared: Arc<Shared>,
     signer: SignerKey,
     edge: Edge,
-    /// Set after a storage failure; every later request gets this error.
-    failed: Option<String>,
-    batches: u64,
+    failed: Arc<Mutex<Option<String>>>,
+    /// Tree size the key index covers (set by the committer).
+    indexed_upto: Arc<AtomicU64>,
+    /// Keys of batches handed to the committer whose index entries may not be written yet.
+    pending: HashMap<String, (u64, Vec<u8>)>,
+    /// (end size, keys) of those batches, oldest first.
+    pending_order: VecDeque<(u64, Vec<String>)>,
+    to_commit: Option<std::sync::mpsc::SyncSender<Planned>>,
+    committer: Option<JoinHandle<()>>,
     _lock: File,
 }
 
-impl Sequencer {
+impl Planner {
     fn run(mut self, mut rx: mpsc::Receiver<Job>) {
         let mut carry: Option<Job> = None;
         loop {
@@ -159,31 +215,43 @@ impl Sequencer {
             }
             self.process(jobs);
         }
-        // Clean shutdown: make the index durable so the next open has nothing to rebuild.
-        if self.failed.is_none() {
-            let _ = self.shared.index.write(&[], &[], None, true);
+        // Let the committer finish the queued batches, then stop it.
+        self.to_commit.take();
+        if let Some(c) = self.committer.take() {
+            let _ = c.join();
         }
     }
 
     fn process(&mut self, jobs: Vec<Job>) {
-        if let Some(msg) = &self.failed {
+        if let Some(msg) = lock_failed(&self.failed) {
             for job in jobs {
                 let _ = job.reply.send(Err(Error::Stopped(msg.clone())));
             }
             return;
         }
         let started = Instant::now();
-        let published_size = self.edge.size;
+        let indexed = self.indexed_upto.load(Ordering::Acquire);
+        while self
+            .pending_order
+            .front()
+            .is_some_and(|(end, _)| *end <= indexed)
+        {
+            if let Some((_, keys)) = self.pending_order.pop_front() {
+                for k in keys {
+                    self.pending.remove(&k);
+                }
+            }
+        }
+        let base = self.edge.size;
         let mut batch_keys: HashMap<String, (u64, usize)> = HashMap::new();
         let mut new_records: Vec<Vec<u8>> = Vec::new();
         let mut new_keys: Vec<(String, u64)> = Vec::new();
-        let mut answers: Vec<(Reply, Result<Vec<AddStatus>, Error>)> =
-            Vec::with_capacity(jobs.len());
+        let mut answers = Vec::with_capacity(jobs.len());
         let (mut duplicates, mut conflicts) = (0u64, 0u64);
         for job in jobs {
             let result = self.plan_job(
                 &job.records,
-                published_size,
+                base,
                 &mut batch_keys,
                 &mut new_records,
                 &mut new_keys,
@@ -200,32 +268,52 @@ impl Sequencer {
             }
             answers.push((job.reply, result));
         }
-        let size = if new_records.is_empty() {
-            published_size
+        let commit = if new_records.is_empty() {
+            None
         } else {
-            match self.commit(&new_records, &new_keys) {
-                Ok(size) => size,
+            match self.compute(&new_records) {
+                Ok((edge, writes, published)) => {
+                    self.edge = edge;
+                    let keys: Vec<String> = new_keys.iter().map(|(k, _)| k.clone()).collect();
+                    for ((k, i), rec) in new_keys.iter().zip(&new_records) {
+                        self.pending.insert(k.clone(), (*i, rec.clone()));
+                    }
+                    self.pending_order.push_back((self.edge.size, keys));
+                    Some(Commit {
+                        writes,
+                        published,
+                        new_keys,
+                        new_records,
+                    })
+                }
                 Err(e) => {
+                    // Nothing was written; the edge is unchanged.
                     let msg = e.to_string();
                     for (reply, result) in answers {
-                        let err = match result {
+                        let _ = reply.send(Err(match result {
                             Ok(_) => Error::Stopped(format!("batch failed: {msg}")),
                             Err(e) => e,
-                        };
-                        let _ = reply.send(Err(err));
+                        }));
                     }
                     return;
                 }
             }
         };
-        self.shared.metrics.record_batch(
-            new_records.len() as u64,
+        let planned = Planned {
+            commit,
+            answers,
+            started,
             duplicates,
             conflicts,
-            started.elapsed(),
-        );
-        for (reply, result) in answers {
-            let _ = reply.send(result.map(|results| AddOutcome { size, results }));
+        };
+        let sent = match &self.to_commit {
+            Some(tx) => tx.send(planned).map_err(|std::sync::mpsc::SendError(p)| p),
+            None => Err(planned),
+        };
+        if let Err(planned) = sent {
+            for (reply, _) in planned.answers {
+                let _ = reply.send(Err(Error::Stopped("the committer has exited".into())));
+            }
         }
     }
 
@@ -233,7 +321,7 @@ impl Sequencer {
     fn plan_job(
         &self,
         records: &[Record],
-        published_size: u64,
+        base: u64,
         batch_keys: &mut HashMap<String, (u64, usize)>,
         new_records: &mut Vec<Vec<u8>>,
         new_keys: &mut Vec<(String, u64)>,
@@ -259,19 +347,21 @@ impl Sequencer {
                         ),
                     });
                 }
-                let index = published_size + new_records.len() as u64 + li as u64;
+                let index = base + new_records.len() as u64 + li as u64;
                 statuses.push(AddStatus::Exists(index));
+            } else if let Some((index, existing)) = self.pending.get(&key) {
+                statuses.push(same_or_conflict(&key, *index, existing, rec)?);
             } else if let Some(hit) = indexed {
                 statuses.push(same_or_conflict(&key, hit.index, &hit.record, rec)?);
             } else {
-                let index = published_size + new_records.len() as u64 + local.len() as u64;
+                let index = base + new_records.len() as u64 + local.len() as u64;
                 local_map.insert(key.clone(), local.len());
                 local.push((key, rec));
                 statuses.push(AddStatus::Added(index));
             }
         }
         for (key, rec) in local {
-            let index = published_size + new_records.len() as u64;
+            let index = base + new_records.len() as u64;
             batch_keys.insert(key.clone(), (index, new_records.len()));
             new_records.push(rec.as_bytes().to_vec());
             new_keys.push((key, index));
@@ -279,14 +369,9 @@ impl Sequencer {
         Ok(statuses)
     }
 
-    /// Steps 2–6 of the batch protocol. Returns the new published size.
-    fn commit(
-        &mut self,
-        new_records: &[Vec<u8>],
-        new_keys: &[(String, u64)],
-    ) -> Result<u64, Error> {
+    /// Step 2 and signing: the new edge, its tiles and its signed checkpoint. Touches no storage.
+    fn compute(&self, new_records: &[Vec<u8>]) -> Result<(Edge, Vec<TileWrite>, Published), Error> {
         let mut edge = self.edge.clone();
-        // Computing tiles touches no storage; a failure here leaves everything as it was.
         let writes = edge.append(new_records)?;
         let root = edge.tree_hash()?;
         let published = sign_tree(
@@ -296,38 +381,95 @@ impl Sequencer {
                 hash: root,
             },
         )?;
-        let fatal = |failed: &mut Option<String>, e: Error| {
-            *failed = Some(format!("storage failure, restart the log to recover: {e}"));
-            e
+        Ok((edge, writes, published))
+    }
+}
+
+/// Stage two (steps 3–7), strictly in batch order: write tiles, replace the checkpoint, index,
+/// publish, acknowledge.
+struct Committer {
+    shared: Arc<Shared>,
+    failed: Arc<Mutex<Option<String>>>,
+    indexed_upto: Arc<AtomicU64>,
+    batches: u64,
+}
+
+impl Committer {
+    fn run(mut self, planned: &std::sync::mpsc::Receiver<Planned>) {
+        while let Ok(batch) = planned.recv() {
+            self.process(batch);
+        }
+        // Clean shutdown: make the index durable so the next open has nothing to rebuild.
+        if lock_failed(&self.failed).is_none() {
+            let _ = self.shared.index.write(&[], &[], None, true);
+        }
+    }
+
+    fn process(&mut self, batch: Planned) {
+        let failure = match lock_failed(&self.failed) {
+            Some(msg) => Some(msg),
+            None => match &batch.commit {
+                Some(c) => self.commit(c).err().map(|e| {
+                    let msg = format!("storage failure, restart the log to recover: {e}");
+                    match self.failed.lock() {
+                        Ok(mut f) => *f = Some(msg.clone()),
+                        Err(p) => *p.into_inner() = Some(msg.clone()),
+                    }
+                    msg
+                }),
+                None => None,
+            },
         };
-        if let Err(e) = self.shared.storage.write_tiles(&writes) {
-            return Err(fatal(&mut self.failed, e));
+        if let Some(msg) = failure {
+            for (reply, result) in batch.answers {
+                let _ = reply.send(Err(match result {
+                    Ok(_) => Error::Stopped(msg.clone()),
+                    Err(e) => e,
+                }));
+            }
+            return;
         }
-        if let Err(e) = self.shared.storage.write_checkpoint(&published.note) {
-            return Err(fatal(&mut self.failed, e));
+        let added = batch
+            .commit
+            .as_ref()
+            .map_or(0, |c| c.new_records.len() as u64);
+        self.shared.metrics.record_batch(
+            added,
+            batch.duplicates,
+            batch.conflicts,
+            batch.started.elapsed(),
+        );
+        let size = match self.shared.published.read() {
+            Ok(p) => p.tree.size,
+            Err(p) => p.into_inner().tree.size,
+        };
+        for (reply, result) in batch.answers {
+            let _ = reply.send(result.map(|results| AddOutcome { size, results }));
         }
+    }
+
+    /// Steps 3–6 of the batch protocol.
+    fn commit(&mut self, c: &Commit) -> Result<(), Error> {
+        self.shared.storage.write_tiles(&c.writes)?;
+        self.shared.storage.write_checkpoint(&c.published.note)?;
         self.batches += 1;
         let durable = self.batches.is_multiple_of(DURABLE_INDEX_EVERY);
-        if let Err(e) = self
-            .shared
+        let size = c.published.tree.size;
+        self.shared
             .index
-            .write(new_keys, new_records, Some(edge.size), durable)
-        {
-            return Err(fatal(&mut self.failed, e));
-        }
-        let size = edge.size;
-        self.edge = edge;
+            .write(&c.new_keys, &c.new_records, Some(size), durable)?;
+        self.indexed_upto.store(size, Ordering::Release);
         match self.shared.published.write() {
-            Ok(mut p) => *p = Arc::new(published),
-            Err(poisoned) => *poisoned.into_inner() = Arc::new(published),
+            Ok(mut p) => *p = Arc::new(c.published.clone()),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(c.published.clone()),
         }
         self.shared.metrics.set_size(size);
         // Partial versions of tiles that are now full are no longer needed (narrower widths
         // are served by truncating the full tile). Best effort: leftovers are harmless.
-        for w in writes.iter().filter(|w| w.tile.width == TILE_WIDTH) {
+        for w in c.writes.iter().filter(|w| w.tile.width == TILE_WIDTH) {
             let _ = self.shared.storage.remove_partials(w.id);
         }
-        Ok(size)
+        Ok(())
     }
 }
 
