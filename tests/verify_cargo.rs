@@ -168,19 +168,49 @@ fn verifies_over_http_through_the_batched_api() {
         lockproof_log::http::ServeConfig::default(),
         std::future::pending(),
     ));
-    let out = run(
-        home.path(),
-        &[
-            "verify",
-            "Cargo.lock",
-            "--format",
-            "json",
-            "--log",
-            &format!("{vkey} {url}"),
-        ],
-    );
+    let log = format!("{vkey} {url}");
+    let args = [
+        "verify",
+        "Cargo.lock",
+        "--format",
+        "json",
+        "--stats",
+        "--log",
+        &log,
+    ];
+    let out = run(home.path(), &args);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(findings(&json(&out), "match").len(), records.len());
+    let one = format!(": 1 requests for {} keys", records.len());
+    assert!(text(&out).contains(&one), "{}", text(&out));
+    // Warm: the log has not moved, so one GET /latest re-proves every cached answer.
+    let warm = run(home.path(), &args);
+    assert_eq!(warm.status.code(), Some(0), "{}", text(&warm));
+    assert_eq!(findings(&json(&warm), "match").len(), records.len());
+    assert!(text(&warm).contains(&one), "{}", text(&warm));
+    // A tampered answer cache is not trusted: its proof fails and the log is asked again.
+    let cache = find_file(&home.path().join("cache"), "answers.json").unwrap();
+    let tampered = std::fs::read_to_string(&cache)
+        .unwrap()
+        .replacen("sha256:", "sha256:0", 1);
+    std::fs::write(&cache, tampered).unwrap();
+    let again = run(home.path(), &args);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    assert_eq!(findings(&json(&again), "match").len(), records.len());
+}
+
+fn find_file(dir: &Path, name: &str) -> Option<PathBuf> {
+    for e in std::fs::read_dir(dir).ok()?.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            if let Some(f) = find_file(&p, name) {
+                return Some(f);
+            }
+        } else if p.file_name()? == name {
+            return Some(p);
+        }
+    }
+    None
 }
 
 #[test]

@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 #![warn(clippy::unwrap_used)]
 
+mod answers;
 pub mod batch;
 pub mod bundle;
 pub mod cache;
