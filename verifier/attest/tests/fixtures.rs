@@ -96,3 +96,29 @@ fn embedded_public_good_root_is_the_vendored_fixture() {
     let fixture = std::fs::read_to_string(dir().join("../production_trusted_root.json")).unwrap();
     assert_eq!(lockproof_attest::PUBLIC_GOOD_TRUSTED_ROOT_JSON, fixture);
 }
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Arbitrary byte edits of a valid bundle never panic the verifier (sigstore-verify
+        /// included); edits that leave it verifying are only ones the signatures do not cover.
+        #[test]
+        fn verifying_an_edited_bundle_never_panics(edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..4)) {
+            let d = dir().join("happy-path-v0.3");
+            let mut bundle = std::fs::read(d.join("bundle.sigstore.json")).unwrap();
+            for (at, byte) in edits {
+                let n = bundle.len();
+                bundle[at % n] = byte;
+            }
+            let artifact = std::fs::read(dir().join("a.txt")).unwrap();
+            let verifier = Verifier::new(&TrustRoot::public_good().unwrap()).unwrap();
+            if let Ok(text) = String::from_utf8(bundle) {
+                let _ = verifier.verify(&text, Artifact::Bytes(&artifact), &Policy::keyless(DEFAULT_IDENTITY, DEFAULT_ISSUER));
+            }
+        }
+    }
+}
