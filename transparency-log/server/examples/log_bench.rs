@@ -6,6 +6,7 @@
 //! log_bench append DIR M CLIENTS B  M more durable appends from CLIENTS threads, B per call
 //! log_bench serve  DIR ADDR         serve DIR over HTTP (no write token) until killed
 //! log_bench paths  DIR N OUT        write N lookup and N tile request paths for wrk
+//! log_bench audit  DIR              audit the log (recompute everything), timed
 //! ```
 
 use std::io::Write as _;
@@ -41,6 +42,13 @@ fn main() {
         "append" => append(Path::new(&arg(2)), num(3), num(4), num(5)),
         "serve" => serve(Path::new(&arg(2)), &arg(3)),
         "paths" => paths(Path::new(&arg(2)), num(3), Path::new(&arg(4))),
+        "audit" => {
+            let log = Log::open(Path::new(&arg(2))).expect("open");
+            let t = Instant::now();
+            let report = lockproof_log::audit::audit(&log, &mut |_, _| {}).expect("audit");
+            println!("audit of {} records in {:.2}s: {:?}", report.size, t.elapsed().as_secs_f64(), report.problem);
+            assert!(report.problem.is_none());
+        }
         other => panic!("unknown mode {other}"),
     }
 }
