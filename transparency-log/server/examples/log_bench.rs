@@ -46,7 +46,12 @@ fn main() {
             let log = Log::open(Path::new(&arg(2))).expect("open");
             let t = Instant::now();
             let report = lockproof_log::audit::audit(&log, &mut |_, _| {}).expect("audit");
-            println!("audit of {} records in {:.2}s: {:?}", report.size, t.elapsed().as_secs_f64(), report.problem);
+            println!(
+                "audit of {} records in {:.2}s: {:?}",
+                report.size,
+                t.elapsed().as_secs_f64(),
+                report.problem
+            );
             assert!(report.problem.is_none());
         }
         other => panic!("unknown mode {other}"),

@@ -205,6 +205,24 @@ impl Log {
     /// [`Error::Directory`] if `dir` is not a log or another process holds it;
     /// [`Error::Corrupt`] if the stored tiles do not match the signed checkpoint; [`Error::Io`].
     pub fn open(dir: &Path) -> Result<Log, Error> {
+        Self::open_inner(dir, || Ok(Arc::new(DirStorage::open(dir)?)))
+    }
+
+    /// Like [`Log::open`], with the tiles and checkpoint in `storage` instead of the directory
+    /// (which still holds the config, signer key, key index and lock). This is the seam for
+    /// other backends, e.g. an S3-compatible object store, and for tests that inject failures.
+    ///
+    /// # Errors
+    /// As [`Log::open`].
+    pub fn open_with_storage(dir: &Path, storage: Arc<dyn Storage>) -> Result<Log, Error> {
+        Self::open_inner(dir, || Ok(storage))
+    }
+
+    /// Opens the log; `make_storage` runs only once the lock is held.
+    fn open_inner(
+        dir: &Path,
+        make_storage: impl FnOnce() -> Result<Arc<dyn Storage>, Error>,
+    ) -> Result<Log, Error> {
         let (config, vkey) = read_config(dir)?;
         let lock_path = dir.join(LOCK_FILE);
         let lock = OpenOptions::new()
@@ -232,7 +250,7 @@ impl Log {
                 reason: format!("{SIGNER_FILE} does not match the verifier key in {CONFIG_FILE}"),
             });
         }
-        let storage: Arc<dyn Storage> = Arc::new(DirStorage::open(dir)?);
+        let storage = make_storage()?;
         let index = Index::open(&dir.join(INDEX_FILE))?;
         let published = read_published(storage.as_ref(), &vkey, &config, Some(&signer))?;
         let size = published.tree.size;

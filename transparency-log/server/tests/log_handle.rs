@@ -237,3 +237,85 @@ fn concurrent_overlapping_adds_agree_on_one_index_per_key() {
     }
     assert_eq!(audit(&log, &mut |_, _| {}).expect("audit").problem, None);
 }
+
+/// A directory backend whose checkpoint writes fail on command.
+struct FailingCheckpoints {
+    inner: lockproof_log::DirStorage,
+    fail: std::sync::atomic::AtomicBool,
+}
+
+impl lockproof_log::Storage for FailingCheckpoints {
+    fn read_tile(
+        &self,
+        id: lockproof_log::TileId,
+        width: u16,
+    ) -> Result<Option<lockproof_log::StoredTile>, Error> {
+        self.inner.read_tile(id, width)
+    }
+    fn write_tiles(&self, tiles: &[lockproof_log::TileWrite]) -> Result<(), Error> {
+        self.inner.write_tiles(tiles)
+    }
+    fn truncate_tile(&self, id: lockproof_log::TileId, keep: u16) -> Result<(), Error> {
+        self.inner.truncate_tile(id, keep)
+    }
+    fn remove_partials(&self, id: lockproof_log::TileId) -> Result<(), Error> {
+        self.inner.remove_partials(id)
+    }
+    fn read_checkpoint(&self) -> Result<Option<Vec<u8>>, Error> {
+        self.inner.read_checkpoint()
+    }
+    fn write_checkpoint(&self, note: &[u8]) -> Result<(), Error> {
+        if self.fail.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(Error::Io {
+                op: "write",
+                path: "checkpoint".into(),
+                source: std::io::Error::other("injected failure"),
+            });
+        }
+        self.inner.write_checkpoint(note)
+    }
+}
+
+#[test]
+fn a_storage_failure_stops_the_sequencer_and_a_reopen_recovers() {
+    use lockproof_log::Storage as _;
+    let dir = tempfile::tempdir().expect("tempdir");
+    Log::init(dir.path(), "log.test", Some(signer())).expect("init");
+    let storage = std::sync::Arc::new(FailingCheckpoints {
+        inner: lockproof_log::DirStorage::open(dir.path()).expect("storage"),
+        fail: std::sync::atomic::AtomicBool::new(false),
+    });
+    {
+        let log = Log::open_with_storage(dir.path(), storage.clone()).expect("open");
+        log.add((0..3).map(record).collect()).expect("add");
+        storage
+            .fail
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        assert!(
+            log.add((3..5).map(record).collect()).is_err(),
+            "the failed batch is not acknowledged"
+        );
+        storage
+            .fail
+            .store(false, std::sync::atomic::Ordering::Relaxed);
+        assert!(
+            matches!(log.add(vec![record(9)]), Err(Error::Stopped(_))),
+            "the sequencer stays stopped"
+        );
+        assert_eq!(log.checkpoint().tree.size, 3);
+        assert!(storage.read_checkpoint().expect("read").is_some());
+    }
+    // Reopen: the unacknowledged batch's tiles are dropped and appending continues at 3.
+    let log = Log::open(dir.path()).expect("reopen");
+    assert_eq!(log.checkpoint().tree.size, 3);
+    assert_eq!(log.lookup(record(3).key()).expect("lookup"), None);
+    let out = log
+        .add((3..5).map(record).collect())
+        .expect("add after recovery");
+    assert_eq!(out.results, vec![AddStatus::Added(3), AddStatus::Added(4)]);
+    assert_eq!(
+        log.checkpoint().tree.hash,
+        tree_hash(5, &model(5)).expect("root")
+    );
+    assert_eq!(audit(&log, &mut |_, _| {}).expect("audit").problem, None);
+}
