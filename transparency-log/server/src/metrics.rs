@@ -21,8 +21,16 @@ pub struct Metrics {
     batches: AtomicU64,
     batch_micros: AtomicU64,
     batch_buckets: [AtomicU64; BATCH_BUCKETS.len()],
-    requests: Mutex<BTreeMap<(&'static str, u16), u64>>,
+    /// Request counters by face and status code, lock-free for the common codes.
+    requests: [[AtomicU64; CODES.len()]; FACES.len()],
+    /// Requests with a face or code outside the tables above.
+    other_requests: Mutex<BTreeMap<(&'static str, u16), u64>>,
 }
+
+/// The faces requests are counted under.
+const FACES: [&str; 4] = ["sumdb", "tiles", "api", "ops"];
+/// The status codes the server answers with.
+const CODES: [u16; 11] = [200, 400, 401, 403, 404, 405, 409, 413, 500, 503, 304];
 
 impl Metrics {
     pub(crate) fn set_size(&self, size: u64) {
@@ -46,7 +54,13 @@ impl Metrics {
 
     /// Counts one HTTP request answered with `status` on `face` (`sumdb`, `tiles`, `api`, `ops`).
     pub fn record_request(&self, face: &'static str, status: u16) {
-        let mut map = match self.requests.lock() {
+        let f = FACES.iter().position(|x| *x == face);
+        let c = CODES.iter().position(|x| *x == status);
+        if let (Some(f), Some(c)) = (f, c) {
+            self.requests[f][c].fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        let mut map = match self.other_requests.lock() {
             Ok(m) => m,
             Err(p) => p.into_inner(),
         };
@@ -123,16 +137,52 @@ impl Metrics {
             "# HELP lockproof_http_requests_total HTTP requests by face and status code."
         );
         let _ = writeln!(out, "# TYPE lockproof_http_requests_total counter");
-        let map = match self.requests.lock() {
-            Ok(m) => m,
-            Err(p) => p.into_inner(),
+        let mut all: BTreeMap<(&'static str, u16), u64> = match self.other_requests.lock() {
+            Ok(m) => m.clone(),
+            Err(p) => p.into_inner().clone(),
         };
-        for ((face, code), n) in map.iter() {
+        for (face, counters) in FACES.iter().zip(&self.requests) {
+            for (code, n) in CODES.iter().zip(counters) {
+                let n = n.load(Ordering::Relaxed);
+                if n > 0 {
+                    *all.entry((face, *code)).or_default() += n;
+                }
+            }
+        }
+        for ((face, code), n) in &all {
             let _ = writeln!(
                 out,
                 "lockproof_http_requests_total{{face=\"{face}\",code=\"{code}\"}} {n}"
             );
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_request_counts_batches_and_size() {
+        let m = Metrics::default();
+        m.set_size(42);
+        m.record_request("sumdb", 200);
+        m.record_request("sumdb", 200);
+        m.record_request("api", 401);
+        m.record_request("ops", 418);
+        m.record_batch(10, 1, 0, Duration::from_millis(3));
+        let text = m.render();
+        for line in [
+            "lockproof_log_tree_size 42",
+            "lockproof_log_appends_total 10",
+            "lockproof_http_requests_total{face=\"sumdb\",code=\"200\"} 2",
+            "lockproof_http_requests_total{face=\"api\",code=\"401\"} 1",
+            "lockproof_http_requests_total{face=\"ops\",code=\"418\"} 1",
+            "lockproof_log_batch_seconds_bucket{le=\"0.005\"} 1",
+            "lockproof_log_batch_seconds_count 1",
+        ] {
+            assert!(text.contains(line), "{line} missing:\n{text}");
+        }
     }
 }
