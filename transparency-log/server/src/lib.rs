@@ -5,8 +5,10 @@
 //! published as signed checkpoints and tiles of height 8.
 //!
 //! - [`Log`] is the in-process handle: [`Log::init`], [`Log::open`] (with crash recovery),
-//!   [`Log::open_read_only`], [`Log::checkpoint`], [`Log::lookup`], [`Log::read_tile`],
-//!   [`Log::add`], [`Log::prove_records`], [`Log::prove_tree`], [`audit::audit`].
+//!   [`Log::open_read_only`], [`Log::open_with_storage`], [`Log::checkpoint`],
+//!   [`Log::lookup`], [`Log::record`], [`Log::read_tile`], [`Log::read_entries`], [`Log::add`],
+//!   [`Log::add_async`], [`Log::prove_records`], [`Log::prove_tree`], [`audit::audit`], and
+//!   [`http::api::answer_lookups`] (the batched-lookups answer, usable in-process).
 //! - [`Storage`] is the narrow backend trait (tiles + the latest checkpoint); [`DirStorage`]
 //!   keeps them as files with temp → fsync → rename → fsync-dir discipline.
 //! - The key → leaf-index map lives in an embedded [redb] database. redb was chosen over

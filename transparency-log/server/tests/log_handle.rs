@@ -319,3 +319,34 @@ fn a_storage_failure_stops_the_sequencer_and_a_reopen_recovers() {
     );
     assert_eq!(audit(&log, &mut |_, _| {}).expect("audit").problem, None);
 }
+
+#[test]
+fn a_read_only_handle_reads_a_stopped_log_and_refuses_writes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    Log::init(dir.path(), "log.test", Some(signer())).expect("init");
+    {
+        let log = Log::open(dir.path()).expect("open");
+        log.add((0..300).map(record).collect()).expect("add");
+    }
+    let ro = Log::open_read_only(dir.path()).expect("read-only open");
+    assert_eq!(ro.checkpoint().tree.size, 300);
+    assert_eq!(
+        ro.lookup(record(299).key()).expect("lookup"),
+        Some((299, record(299).text().to_owned()))
+    );
+    let tile = Tile {
+        height: 8,
+        level: TileLevel::Hash(0),
+        n: 1,
+        width: 44,
+    };
+    assert_eq!(
+        ro.read_tile(tile).expect("tile"),
+        read_tile_data(&tile, &model(300)).expect("model")
+    );
+    assert!(matches!(ro.add(vec![record(300)]), Err(Error::Stopped(_))));
+    assert!(
+        ro.checkpoint().checkpoint.is_empty(),
+        "no C2SP re-signing without the signer"
+    );
+}
