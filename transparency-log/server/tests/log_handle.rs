@@ -350,3 +350,21 @@ fn a_read_only_handle_reads_a_stopped_log_and_refuses_writes() {
         "no C2SP re-signing without the signer"
     );
 }
+
+#[test]
+fn a_lost_index_is_rebuilt_from_the_data_tiles() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    Log::init(dir.path(), "log.test", Some(signer())).expect("init");
+    {
+        let log = Log::open(dir.path()).expect("open");
+        log.add((0..600).map(record).collect()).expect("add");
+    }
+    std::fs::remove_file(dir.path().join("index.redb")).expect("remove index");
+    let log = Log::open(dir.path()).expect("reopen rebuilds the index");
+    assert_eq!(
+        log.lookup(record(517).key()).expect("lookup"),
+        Some((517, record(517).text().to_owned()))
+    );
+    assert_eq!(log.status().expect("status").indexed_keys, 600);
+    assert_eq!(audit(&log, &mut |_, _| {}).expect("audit").problem, None);
+}
