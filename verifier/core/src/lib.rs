@@ -7,6 +7,38 @@
 //! digests. Nothing fetched is trusted until it is verified, and only verified tiles reach the
 //! on-disk cache. Results go into one [`report::Report`] that every output format renders.
 //! Offline bundles ([`bundle`]) carry the same proofs for verification with no network.
+//!
+//! # Example: one report, every format
+//!
+//! ```
+//! use lockproof_verify::policy::Policy;
+//! use lockproof_verify::render::{Format, render};
+//! use lockproof_verify::report::{CheckpointRef, Finding, Report, Verdict};
+//!
+//! // Defaults: mismatch and missing fail the run, unpinned warns.
+//! let policy = Policy::default();
+//! let mut report = Report::new("0.1.0");
+//! report.findings.push(Finding {
+//!     verdict: Verdict::Mismatch,
+//!     action: policy.actions.for_verdict(Verdict::Mismatch),
+//!     ecosystem: "cargo".into(),
+//!     name: "serde".into(),
+//!     version: "1.0.219".into(),
+//!     artifact: None,
+//!     file: "Cargo.lock".into(),
+//!     line: 42,
+//!     expected: Some(format!("sha256:{}", "ab".repeat(32))),
+//!     logged: Some(format!("sha256:{}", "cd".repeat(32))),
+//!     index: Some(7),
+//!     checkpoint: Some(CheckpointRef { log: "sum.example.com".into(), size: 10, root: "A".repeat(43) + "=" }),
+//! });
+//! report.finish();
+//! assert!(report.failed()); // exit code 1
+//! assert!(render(&report, Format::Human, false).contains("Cargo.lock:42"));
+//! let sarif = render(&report, Format::Sarif, false);
+//! assert!(sarif.contains("\"cargo:serde@1.0.219:checksum-mismatch\""));
+//! assert!(render(&report, Format::Github, false).starts_with("::error file=Cargo.lock,line=42,"));
+//! ```
 
 #![forbid(unsafe_code)]
 #![warn(clippy::unwrap_used)]
