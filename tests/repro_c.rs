@@ -7,50 +7,39 @@
     reason = "tests: a failed unwrap is a failed test"
 )]
 
-#[path = "repro_support.rs"]
+#[path = "repro_support/mod.rs"]
 mod repro_support;
 #[path = "support/mod.rs"]
 mod support;
 
-use repro_support::{causes, explain, repro, run_json, single_causes};
+use repro_support::{BUILD_FIXED, Fixture};
+
+/// Compiles `file.c` by its absolute path, so `__FILE__` holds the build directory.
+const BUILD_FILE: [&str; 3] = ["sh", "-c", "gcc -O2 -o file \"$PWD/file.c\""];
 
 #[test]
 fn date_and_time_macros_are_unreproducible_and_attributed_to_time() {
     if !support::require_tool("gcc") {
         return;
     }
-    let home = tempfile::tempdir().unwrap();
-    let cmd = repro(
-        home.path(),
-        &support::fixture("repro/c"),
-        &[
-            "--format",
-            "json",
-            "--artifact",
-            "date",
-            "--",
-            "gcc",
-            "-O2",
-            "-o",
-            "date",
-            "date.c",
-        ],
+    let run = Fixture::new("c").run_json(
+        &["--artifact", "date"],
+        &["gcc", "-O2", "-o", "date", "date.c"],
     );
-    let (code, report, out) = run_json(cmd);
-    assert_eq!(code, 1, "{}", explain(&out));
-    assert_eq!(report["verdict"], "unreproducible");
-    let singles = single_causes(&report);
+    run.assert_exit(1);
+    assert_eq!(run.report["verdict"], "unreproducible");
+    let singles = run.single_causes();
     assert!(singles.contains(&"wall-clock".to_owned()), "{singles:?}");
     assert!(!singles.contains(&"build-path".to_owned()), "{singles:?}");
-    assert_eq!(causes(&report), ["time"]);
-    let fix = report["causes"][0]["suggestion"].as_str().unwrap();
+    assert_eq!(run.causes(), ["time"]);
+    let fix = run.first_suggestion();
     assert!(
         fix.contains("SOURCE_DATE_EPOCH") && fix.contains("__DATE__"),
         "{fix}"
     );
-    let first = &report["artifacts"][0]["differences"][0];
+    let first = &run.first_artifact()["differences"][0];
     assert_eq!(first["location"][0], "section .rodata", "{first}");
-    let evidence = report["artifacts"][0]["evidence"].as_array().unwrap();
+    let evidence = run.first_evidence();
     assert!(
         evidence.iter().any(|e| e["kind"] == "timestamp"),
         "{evidence:?}"
@@ -62,29 +51,14 @@ fn an_absolute_file_macro_is_attributed_to_the_build_path() {
     if !support::require_tool("gcc") {
         return;
     }
-    let home = tempfile::tempdir().unwrap();
-    let cmd = repro(
-        home.path(),
-        &support::fixture("repro/c"),
-        &[
-            "--format",
-            "json",
-            "--artifact",
-            "file",
-            "--",
-            "sh",
-            "-c",
-            "gcc -O2 -o file \"$PWD/file.c\"",
-        ],
-    );
-    let (code, report, out) = run_json(cmd);
-    assert_eq!(code, 1, "{}", explain(&out));
-    assert_eq!(single_causes(&report), ["build-path"]);
-    assert_eq!(causes(&report), ["build-path"]);
-    let fix = report["causes"][0]["suggestion"].as_str().unwrap();
+    let run = Fixture::new("c").run_json(&["--artifact", "file"], &BUILD_FILE);
+    run.assert_exit(1);
+    assert_eq!(run.single_causes(), ["build-path"]);
+    assert_eq!(run.causes(), ["build-path"]);
+    let fix = run.first_suggestion();
     assert!(fix.contains("-ffile-prefix-map"), "{fix}");
-    let evidence = report["artifacts"][0]["evidence"].as_array().unwrap();
-    let path = evidence
+    let path = run
+        .first_evidence()
         .iter()
         .find(|e| e["kind"] == "build-path")
         .expect("build path found in the binary");
@@ -102,25 +76,9 @@ fn the_fixed_program_is_reproducible_and_the_human_output_says_so() {
     if !support::require_tool("gcc") {
         return;
     }
-    let home = tempfile::tempdir().unwrap();
-    let out = repro(
-        home.path(),
-        &support::fixture("repro/c"),
-        &[
-            "--artifact",
-            "fixed",
-            "--",
-            "gcc",
-            "-O2",
-            "-o",
-            "fixed",
-            "fixed.c",
-        ],
-    )
-    .output()
-    .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", explain(&out));
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let run = Fixture::new("c").run(&["--artifact", "fixed"], &BUILD_FIXED);
+    run.assert_exit(0);
+    let stdout = run.stdout();
     assert!(
         stdout.starts_with("REPRODUCIBLE: 0 of 1 artifact(s) differ"),
         "{stdout}"
@@ -129,7 +87,7 @@ fn the_fixed_program_is_reproducible_and_the_human_output_says_so() {
         stdout.contains("artifact fixed: identical sha256:"),
         "{stdout}"
     );
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = run.stderr();
     assert!(
         stderr.contains("build 1: control") && stderr.contains("experiment-1 done"),
         "progress: {stderr}"
@@ -141,25 +99,9 @@ fn the_human_report_leads_with_the_verdict_then_cause_fix_and_section() {
     if !support::require_tool("gcc") {
         return;
     }
-    let home = tempfile::tempdir().unwrap();
-    let out = repro(
-        home.path(),
-        &support::fixture("repro/c"),
-        &[
-            "--vary",
-            "build-path",
-            "--artifact",
-            "file",
-            "--",
-            "sh",
-            "-c",
-            "gcc -O2 -o file \"$PWD/file.c\"",
-        ],
-    )
-    .output()
-    .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", explain(&out));
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let run = Fixture::new("c").run(&["--vary", "build-path", "--artifact", "file"], &BUILD_FILE);
+    run.assert_exit(1);
+    let stdout = run.stdout();
     let lines: Vec<&str> = stdout.lines().collect();
     assert!(
         lines[0].starts_with("UNREPRODUCIBLE: 1 of 1 artifact(s) differ"),

@@ -6,49 +6,28 @@
     reason = "tests: a failed unwrap is a failed test"
 )]
 
-#[path = "repro_support.rs"]
+#[path = "repro_support/mod.rs"]
 mod repro_support;
 #[path = "support/mod.rs"]
 mod support;
 
-use repro_support::{causes, explain, repro, run_json, single_causes};
+use repro_support::Fixture;
 
 #[test]
 fn go_build_without_trimpath_is_attributed_to_the_build_path() {
     if !support::require_tool("go") {
         return;
     }
-    let home = tempfile::tempdir().unwrap();
-    let cmd = repro(
-        home.path(),
-        &support::fixture("repro/go"),
-        &[
-            "--format",
-            "json",
-            "--vary",
-            "all,-num-cpus,-aslr",
-            "--artifact",
-            "hello",
-            "--",
-            "go",
-            "build",
-            "-o",
-            "hello",
-            ".",
-        ],
+    let run = Fixture::new("go").run_json(
+        &["--vary", "all,-num-cpus,-aslr", "--artifact", "hello"],
+        &["go", "build", "-o", "hello", "."],
     );
-    let (code, report, out) = run_json(cmd);
-    assert_eq!(code, 1, "{}", explain(&out));
-    assert_eq!(single_causes(&report), ["build-path"]);
-    assert_eq!(causes(&report), ["build-path"]);
-    assert_eq!(report["artifacts"][0]["toolchain"], "go");
-    assert!(
-        report["causes"][0]["suggestion"]
-            .as_str()
-            .unwrap()
-            .contains("-trimpath")
-    );
-    let evidence = report["artifacts"][0]["evidence"].as_array().unwrap();
+    run.assert_exit(1);
+    assert_eq!(run.single_causes(), ["build-path"]);
+    assert_eq!(run.causes(), ["build-path"]);
+    assert_eq!(run.first_artifact()["toolchain"], "go");
+    assert!(run.first_suggestion().contains("-trimpath"));
+    let evidence = run.first_evidence();
     assert!(
         evidence
             .iter()
@@ -62,25 +41,10 @@ fn go_build_with_trimpath_is_reproducible() {
     if !support::require_tool("go") {
         return;
     }
-    let home = tempfile::tempdir().unwrap();
-    let cmd = repro(
-        home.path(),
-        &support::fixture("repro/go"),
-        &[
-            "--format",
-            "json",
-            "--artifact",
-            "hello",
-            "--",
-            "go",
-            "build",
-            "-trimpath",
-            "-o",
-            "hello",
-            ".",
-        ],
+    let run = Fixture::new("go").run_json(
+        &["--artifact", "hello"],
+        &["go", "build", "-trimpath", "-o", "hello", "."],
     );
-    let (code, report, out) = run_json(cmd);
-    assert_eq!(code, 0, "{}", explain(&out));
-    assert_eq!(report["verdict"], "reproducible");
+    run.assert_exit(0);
+    assert_eq!(run.report["verdict"], "reproducible");
 }

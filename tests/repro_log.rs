@@ -7,15 +7,19 @@
     reason = "tests: a failed unwrap is a failed test"
 )]
 
-#[path = "repro_support.rs"]
+#[path = "repro_support/mod.rs"]
 mod repro_support;
 #[path = "support/mod.rs"]
 mod support;
 
 use std::io::{BufRead as _, BufReader};
+use std::path::Path;
 use std::process::{Child, Stdio};
 
-use repro_support::{explain, repro};
+use repro_support::{Fixture, Run, explain};
+
+/// The write token of the served log.
+const TOKEN: &str = "s3cret";
 
 /// A `lockproof log serve` child, killed on drop.
 struct Served {
@@ -30,18 +34,23 @@ impl Drop for Served {
     }
 }
 
-/// Creates a log, serves it with a write token; returns (verifier key, server).
-fn serve_log(home: &std::path::Path) -> (String, Served) {
-    let dir = home.join("log");
+/// `lockproof log init` of a log named `log.example.com` in `dir`; returns its verifier key.
+fn init_log(home: &Path, dir: &Path) -> String {
     let init = support::lockproof(home)
         .args(["log", "init", "--dir"])
-        .arg(&dir)
+        .arg(dir)
         .args(["--name", "log.example.com"])
         .output()
         .unwrap();
     assert!(init.status.success(), "{}", explain(&init));
-    let vkey = String::from_utf8_lossy(&init.stdout).trim().to_owned();
-    std::fs::write(home.join("token"), "s3cret\n").unwrap();
+    String::from_utf8_lossy(&init.stdout).trim().to_owned()
+}
+
+/// Creates a log, serves it with a write token; returns (verifier key, server).
+fn serve_log(home: &Path) -> (String, Served) {
+    let dir = home.join("log");
+    let vkey = init_log(home, &dir);
+    std::fs::write(home.join("token"), format!("{TOKEN}\n")).unwrap();
     let mut child = support::lockproof(home)
         .args(["log", "serve", "--dir"])
         .arg(&dir)
@@ -63,11 +72,9 @@ fn serve_log(home: &std::path::Path) -> (String, Served) {
     (vkey, Served { child, url })
 }
 
-fn fixed(home: &std::path::Path, extra: &[&str]) -> std::process::Command {
-    let mut args = vec!["--vary", "none", "--artifact", "fixed", "--name", "hello"];
-    args.extend_from_slice(extra);
-    args.extend_from_slice(&["--", "gcc", "-O2", "-o", "fixed", "fixed.c"]);
-    repro(home, &support::fixture("repro/c"), &args)
+/// Rebuilds the fixed program as release `hello` with the `extra` options.
+fn rebuild_hello(fixture: &Fixture, extra: &[&str]) -> Run {
+    Run::of(fixture.build_fixed(&[&["--name", "hello"], extra].concat()))
 }
 
 #[test]
@@ -75,42 +82,39 @@ fn record_then_expect_log_round_trips_and_a_different_logged_digest_fails() {
     if !support::require_tool("gcc") {
         return;
     }
-    let home = tempfile::tempdir().unwrap();
-    let (vkey, server) = serve_log(home.path());
+    let fixture = Fixture::new("c");
+    let (vkey, server) = serve_log(fixture.home());
 
-    let out = fixed(
-        home.path(),
+    let run = rebuild_hello(
+        &fixture,
         &[
             "--record",
             "--log",
             &server.url,
             "--log-token",
-            "s3cret",
+            TOKEN,
             "--release-version",
             "1.2.0",
         ],
-    )
-    .output()
-    .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", explain(&out));
+    );
+    run.assert_exit(0);
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("recorded 1 artifact digest(s)"),
+        run.stderr().contains("recorded 1 artifact digest(s)"),
         "{}",
-        explain(&out)
+        run.explain()
     );
 
     let spec = format!("{vkey} {}", server.url);
-    let out = fixed(
-        home.path(),
+    let run = rebuild_hello(
+        &fixture,
         &["--expect-log", &spec, "--release-version", "1.2.0"],
-    )
-    .output()
-    .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", explain(&out));
+    );
+    run.assert_exit(0);
     assert!(
-        String::from_utf8_lossy(&out.stdout).contains("expected digest matches: artifact fixed"),
+        run.stdout()
+            .contains("expected digest matches: artifact fixed"),
         "{}",
-        explain(&out)
+        run.explain()
     );
 
     // Another version whose logged digest is not what the source builds to.
@@ -122,40 +126,30 @@ fn record_then_expect_log_round_trips_and_a_different_logged_digest_fails() {
         .into();
     let resp = agent
         .post(&format!("{}/lockproof/v1/add", server.url))
-        .header("Authorization", "Bearer s3cret")
+        .header("Authorization", format!("Bearer {TOKEN}"))
         .send(record.as_bytes())
         .unwrap();
     assert_eq!(resp.status().as_u16(), 200);
-    let out = fixed(
-        home.path(),
+    let run = rebuild_hello(
+        &fixture,
         &["--expect-log", &spec, "--release-version", "1.3.0"],
-    )
-    .output()
-    .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", explain(&out));
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    );
+    run.assert_exit(1);
+    let stdout = run.stdout();
     assert!(
         stdout.contains("expected digest mismatch: artifact fixed") && stdout.contains(&wrong),
         "{stdout}"
     );
 
     // A checkpoint not signed by the key the user trusts is not believed, even with the name.
-    let init = support::lockproof(home.path())
-        .args(["log", "init", "--dir"])
-        .arg(home.path().join("other-log"))
-        .args(["--name", "log.example.com"])
-        .output()
-        .unwrap();
-    let other = String::from_utf8_lossy(&init.stdout).trim().to_owned();
+    let other = init_log(fixture.home(), &fixture.home().join("other-log"));
     assert_ne!(other, vkey);
     let spec = format!("{other} {}", server.url);
-    let out = fixed(
-        home.path(),
+    let run = rebuild_hello(
+        &fixture,
         &["--expect-log", &spec, "--release-version", "1.2.0"],
-    )
-    .output()
-    .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", explain(&out));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    );
+    run.assert_exit(2);
+    let stderr = run.stderr();
     assert!(stderr.contains("not signed by the given key"), "{stderr}");
 }

@@ -12,91 +12,56 @@
     reason = "tests: a failed unwrap is a failed test"
 )]
 
-#[path = "repro_support.rs"]
+#[path = "repro_support/mod.rs"]
 mod repro_support;
 #[path = "support/mod.rs"]
 mod support;
 
-use repro_support::{causes, explain, repro, run_json, single_causes};
+use repro_support::Fixture;
 
 const ARTIFACT: &str = "target/release/repro-fixture";
 
+/// Every variation but those that cannot change a Rust release build on one host.
+const VARY: &str = "build-path,home,wall-clock,timezone,umask,environment";
+
 #[test]
 fn a_plain_release_build_does_not_depend_on_the_build_path() {
-    let home = tempfile::tempdir().unwrap();
-    let cmd = repro(
-        home.path(),
-        &support::fixture("repro/rust-crate"),
-        &[
-            "--format",
-            "json",
-            "--vary",
-            "build-path",
-            "--artifact",
-            ARTIFACT,
-            "--",
-            "cargo",
-            "build",
-            "--release",
-            "--offline",
-        ],
+    let run = Fixture::new("rust-crate").run_json(
+        &["--vary", "build-path", "--artifact", ARTIFACT],
+        &["cargo", "build", "--release", "--offline"],
     );
-    let (code, report, out) = run_json(cmd);
-    assert_eq!(code, 0, "{}", explain(&out));
-    assert_eq!(report["verdict"], "reproducible");
-    assert_eq!(report["applied"], serde_json::json!(["build-path"]));
+    run.assert_exit(0);
+    assert_eq!(run.report["verdict"], "reproducible");
+    assert_eq!(run.report["applied"], serde_json::json!(["build-path"]));
 }
 
 #[test]
 fn debuginfo_embeds_the_build_path_and_remapping_fixes_it() {
-    let home = tempfile::tempdir().unwrap();
-    let fixture = support::fixture("repro/rust-crate");
-    let vary = "build-path,home,wall-clock,timezone,umask,environment";
-    let cmd = repro(
-        home.path(),
-        &fixture,
+    let fixture = Fixture::new("rust-crate");
+    let options = ["--vary", VARY, "--artifact", ARTIFACT];
+
+    let run = fixture.run_json(
+        &options,
         &[
-            "--format",
-            "json",
-            "--vary",
-            vary,
-            "--artifact",
-            ARTIFACT,
-            "--",
             "sh",
             "-c",
             "CARGO_PROFILE_RELEASE_DEBUG=2 cargo build --release --offline",
         ],
     );
-    let (code, report, out) = run_json(cmd);
-    assert_eq!(code, 1, "{}", explain(&out));
-    assert_eq!(single_causes(&report), ["build-path"]);
-    assert_eq!(causes(&report), ["build-path"]);
-    assert!(
-        report["causes"][0]["suggestion"]
-            .as_str()
-            .unwrap()
-            .contains("--remap-path-prefix")
-    );
-    assert_eq!(report["artifacts"][0]["toolchain"], "rust");
+    run.assert_exit(1);
+    assert_eq!(run.single_causes(), ["build-path"]);
+    assert_eq!(run.causes(), ["build-path"]);
+    assert!(run.first_suggestion().contains("--remap-path-prefix"));
+    assert_eq!(run.first_artifact()["toolchain"], "rust");
 
-    let cmd = repro(
-        home.path(),
-        &fixture,
+    let run = fixture.run_json(
+        &options,
         &[
-            "--format",
-            "json",
-            "--vary",
-            vary,
-            "--artifact",
-            ARTIFACT,
-            "--",
             "sh",
             "-c",
             "CARGO_PROFILE_RELEASE_DEBUG=2 RUSTFLAGS=\"--remap-path-prefix=$PWD=/build\" cargo build --release --offline",
         ],
     );
-    let (code, report, out) = run_json(cmd);
-    assert_eq!(code, 0, "{}", explain(&out));
-    assert_eq!(report["verdict"], "reproducible");
+    run.assert_exit(0);
+    assert_eq!(run.report["verdict"], "reproducible");
 }
