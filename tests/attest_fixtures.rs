@@ -32,7 +32,9 @@ fn without_the_sigstore_feature_verification_is_a_clear_error() {
 mod with_sigstore {
     use super::support;
 
+    use std::ffi::OsStr;
     use std::path::{Path, PathBuf};
+    use std::process::{Command, Output};
 
     use serde_json::Value;
 
@@ -103,27 +105,49 @@ mod with_sigstore {
         }
     }
 
+    impl Case {
+        /// `lockproof attest verify --bundle <bundle> --artifact <artifact> <args>`, not yet run.
+        fn attest_verify(
+            &self,
+            home: &Path,
+            artifact: impl AsRef<OsStr>,
+            args: &[&str],
+        ) -> Command {
+            let mut cmd = support::lockproof(home);
+            cmd.args(["attest", "verify", "--bundle"])
+                .arg(&self.bundle)
+                .arg("--artifact")
+                .arg(artifact)
+                .args(args);
+            cmd
+        }
+
+        /// The signer the case expects, as `attest verify` options.
+        fn signer(&self) -> [&str; 4] {
+            ["--identity", &self.identity, "--issuer", &self.issuer]
+        }
+
+        /// Adds `--trusted-root` when the case brings its own trust root.
+        fn add_trusted_root(&self, cmd: &mut Command) {
+            if let Some(root) = &self.trusted_root {
+                cmd.arg("--trusted-root").arg(root);
+            }
+        }
+    }
+
+    fn run(mut cmd: Command) -> Output {
+        cmd.output().expect("run lockproof")
+    }
+
     fn sha256_arg(path: &Path) -> String {
         lockproof_attest::Sha256Digest::of(&std::fs::read(path).expect("read artifact")).to_string()
     }
 
     /// Runs `attest verify --json` and returns (exit code, report).
-    fn attest_verify(home: &Path, c: &Case, artifact: &str) -> (i32, Value) {
-        let mut cmd = support::lockproof(home);
-        cmd.args(["attest", "verify", "--json", "--bundle"])
-            .arg(&c.bundle)
-            .args([
-                "--artifact",
-                artifact,
-                "--identity",
-                &c.identity,
-                "--issuer",
-                &c.issuer,
-            ]);
-        if let Some(root) = &c.trusted_root {
-            cmd.arg("--trusted-root").arg(root);
-        }
-        let out = cmd.output().expect("run lockproof");
+    fn attest_verify_json(home: &Path, c: &Case, artifact: &str) -> (i32, Value) {
+        let mut cmd = c.attest_verify(home, artifact, &[&["--json"][..], &c.signer()].concat());
+        c.add_trusted_root(&mut cmd);
+        let out = run(cmd);
         let stdout = String::from_utf8_lossy(&out.stdout);
         let report = serde_json::from_str(&stdout).unwrap_or_else(|e| {
             panic!(
@@ -144,7 +168,7 @@ mod with_sigstore {
                 c.artifact.to_str().expect("utf-8 path").to_owned(),
                 sha256_arg(&c.artifact),
             ] {
-                let (code, report) = attest_verify(home.path(), &c, &artifact);
+                let (code, report) = attest_verify_json(home.path(), &c, &artifact);
                 let ok = match expected {
                     None => code == 0 && report["result"] == "pass",
                     Some(reason) => {
@@ -180,10 +204,9 @@ mod with_sigstore {
                         "--certificate-oidc-issuer",
                         &c.issuer,
                     ]);
-                if let Some(root) = &c.trusted_root {
-                    cmd.arg("--trusted-root").arg(root);
-                }
-                let status = cmd.arg(&artifact).output().expect("run lockproof").status;
+                c.add_trusted_root(&mut cmd);
+                cmd.arg(&artifact);
+                let status = run(cmd).status;
                 assert_eq!(
                     status.code(),
                     Some(if expected.is_none() { 0 } else { 1 }),
@@ -197,14 +220,7 @@ mod with_sigstore {
     fn human_report_names_identity_log_and_failure_reason() {
         let home = tempfile::tempdir().expect("tempdir");
         let c = case("happy-path-v0.1");
-        let out = support::lockproof(home.path())
-            .args(["attest", "verify", "--bundle"])
-            .arg(&c.bundle)
-            .arg("--artifact")
-            .arg(&c.artifact)
-            .args(["--identity", &c.identity, "--issuer", &c.issuer])
-            .output()
-            .expect("run lockproof");
+        let out = run(c.attest_verify(home.path(), &c.artifact, &c.signer()));
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success(), "{text}");
         assert!(
@@ -217,14 +233,7 @@ mod with_sigstore {
         );
 
         let c = case("set-invalid-signature_fail");
-        let out = support::lockproof(home.path())
-            .args(["attest", "verify", "--bundle"])
-            .arg(&c.bundle)
-            .arg("--artifact")
-            .arg(&c.artifact)
-            .args(["--identity", &c.identity, "--issuer", &c.issuer])
-            .output()
-            .expect("run lockproof");
+        let out = run(c.attest_verify(home.path(), &c.artifact, &c.signer()));
         assert_eq!(out.status.code(), Some(1));
         assert!(String::from_utf8_lossy(&out.stdout).starts_with("FAILED (inclusion_promise)"));
     }
@@ -233,22 +242,20 @@ mod with_sigstore {
     fn regex_policies_match_like_cosign_and_reject_non_matching_signers() {
         let home = tempfile::tempdir().expect("tempdir");
         let c = case("happy-path-v0.3");
-        let run = |identity_re: &str, issuer_re: &str| {
-            support::lockproof(home.path())
-                .args(["attest", "verify", "--json", "--bundle"])
-                .arg(&c.bundle)
-                .arg("--artifact")
-                .arg(&c.artifact)
-                .args([
+        let verify = |identity_re: &str, issuer_re: &str| {
+            run(c.attest_verify(
+                home.path(),
+                &c.artifact,
+                &[
+                    "--json",
                     "--identity-regexp",
                     identity_re,
                     "--issuer-regexp",
                     issuer_re,
-                ])
-                .output()
-                .expect("run lockproof")
+                ],
+            ))
         };
-        let out = run(
+        let out = verify(
             r"^https://github\.com/sigstore-conformance/",
             r"^https://token\.actions\.githubusercontent\.com$",
         );
@@ -258,13 +265,13 @@ mod with_sigstore {
             "{}",
             String::from_utf8_lossy(&out.stdout)
         );
-        let out = run(r"^https://github\.com/someone-else/", r"githubusercontent");
+        let out = verify(r"^https://github\.com/someone-else/", r"githubusercontent");
         let report: Value = serde_json::from_slice(&out.stdout).expect("json");
         assert_eq!(
             (out.status.code(), report["reason"].as_str()),
             (Some(1), Some("identity"))
         );
-        let out = run("sigstore-conformance", r"^https://accounts\.google\.com$");
+        let out = verify("sigstore-conformance", r"^https://accounts\.google\.com$");
         let report: Value = serde_json::from_slice(&out.stdout).expect("json");
         assert_eq!(
             (out.status.code(), report["reason"].as_str()),
@@ -289,13 +296,7 @@ mod with_sigstore {
             &["--identity-regexp", "(", "--issuer", "y"],
         ];
         for extra in cases {
-            let out = support::lockproof(home.path())
-                .args(["attest", "verify", "--bundle"])
-                .arg(&c.bundle)
-                .args(["--artifact", "sha256:00"])
-                .args(extra)
-                .output()
-                .expect("run lockproof");
+            let out = run(c.attest_verify(home.path(), "sha256:00", extra));
             assert_eq!(
                 out.status.code(),
                 Some(2),
