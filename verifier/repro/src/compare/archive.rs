@@ -78,20 +78,7 @@ fn members(a: &[Member<'_>], b: &[Member<'_>], depth: usize) -> Vec<Difference> 
             diffs.push(presence(location, true));
             continue;
         };
-        for ((field, x), (_, y)) in m.fields.iter().zip(&n.fields) {
-            if x != y {
-                diffs.push(Difference {
-                    location: vec![location.clone()],
-                    kind: DiffKind::Field {
-                        field: (*field).to_owned(),
-                    },
-                    offset: None,
-                    control: x.clone(),
-                    experiment: y.clone(),
-                    rank: Rank::Cause,
-                });
-            }
-        }
+        diffs.extend(field_differences(&location, &m.fields, &n.fields));
         if let (Some(x), Some(y)) = (&m.data, &n.data) {
             diffs.extend(nest(location, compare_nested(x, y, depth + 1)));
         }
@@ -161,15 +148,19 @@ fn parse_gzip(bytes: &[u8]) -> Option<Gzip> {
     })
 }
 
-fn gzip(a: &[u8], b: &[u8], depth: usize) -> Option<Vec<Difference>> {
-    let (ga, gb) = (parse_gzip(a)?, parse_gzip(b)?);
-    let mut diffs: Vec<Difference> = ga
-        .fields
+/// A `Field` difference at `location` for each header field whose values differ, pairing
+/// `control` and `experiment` by position (both list the same fields in the same order).
+fn field_differences(
+    location: &str,
+    control: &[(&'static str, String)],
+    experiment: &[(&'static str, String)],
+) -> impl Iterator<Item = Difference> {
+    control
         .iter()
-        .zip(&gb.fields)
+        .zip(experiment)
         .filter(|((_, x), (_, y))| x != y)
-        .map(|((field, x), (_, y))| Difference {
-            location: vec!["gzip header".to_owned()],
+        .map(move |((field, x), (_, y))| Difference {
+            location: vec![location.to_owned()],
             kind: DiffKind::Field {
                 field: (*field).to_owned(),
             },
@@ -178,7 +169,12 @@ fn gzip(a: &[u8], b: &[u8], depth: usize) -> Option<Vec<Difference>> {
             experiment: y.clone(),
             rank: Rank::Cause,
         })
-        .collect();
+}
+
+fn gzip(a: &[u8], b: &[u8], depth: usize) -> Option<Vec<Difference>> {
+    let (ga, gb) = (parse_gzip(a)?, parse_gzip(b)?);
+    let mut diffs: Vec<Difference> =
+        field_differences("gzip header", &ga.fields, &gb.fields).collect();
     if let (Some(x), Some(y)) = (&ga.payload, &gb.payload) {
         diffs.extend(nest(
             "gzip payload".to_owned(),
