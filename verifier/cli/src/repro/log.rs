@@ -54,6 +54,27 @@ fn endpoint(base: &str, path: &str) -> String {
     format!("{}/lockproof/v1/{path}", base.trim_end_matches('/'))
 }
 
+/// `POST`s `body` to `url` with `headers` (in order); returns the status and the answer,
+/// whatever the status.
+///
+/// # Errors
+/// Network failures, or an answer that is not UTF-8 or longer than `MAX_RESPONSE_BYTES`.
+fn post(url: &str, headers: &[(&str, &str)], body: &[u8]) -> anyhow::Result<(u16, String)> {
+    let mut request = agent().post(url);
+    for &(name, value) in headers {
+        request = request.header(name, value);
+    }
+    let mut resp = request.send(body).with_context(|| format!("POST {url}"))?;
+    let status = resp.status().as_u16();
+    let text = resp
+        .body_mut()
+        .with_config()
+        .limit(MAX_RESPONSE_BYTES)
+        .read_to_string()
+        .with_context(|| format!("reading the answer of {url}"))?;
+    Ok((status, text))
+}
+
 /// Appends one record per artifact; returns how many the log now holds for us (added or
 /// already present with the same digest).
 ///
@@ -75,19 +96,12 @@ pub(super) fn record(
         .map(|(_, r)| format!("{}\n", r.text()))
         .collect();
     let url = endpoint(log, "add");
-    let mut resp = agent()
-        .post(&url)
-        .header("Authorization", format!("Bearer {token}"))
-        .header("Content-Type", "text/plain")
-        .send(body.as_bytes())
-        .with_context(|| format!("POST {url}"))?;
-    let status = resp.status().as_u16();
-    let text = resp
-        .body_mut()
-        .with_config()
-        .limit(MAX_RESPONSE_BYTES)
-        .read_to_string()
-        .with_context(|| format!("reading the answer of {url}"))?;
+    let bearer = format!("Bearer {token}");
+    let (status, text) = post(
+        &url,
+        &[("Authorization", &bearer), ("Content-Type", "text/plain")],
+        body.as_bytes(),
+    )?;
     match status {
         200 => {
             let v: serde_json::Value = serde_json::from_str(&text)
@@ -142,18 +156,11 @@ pub(super) fn expectations_from_log(
     let keys: Vec<String> = wanted.iter().map(|(_, r)| r.key().lookup_path()).collect();
     let url = endpoint(base, "lookups");
     let body = serde_json::json!({ "keys": keys, "old_size": null }).to_string();
-    let mut resp = agent()
-        .post(&url)
-        .header("Content-Type", "application/json")
-        .send(body.as_bytes())
-        .with_context(|| format!("POST {url}"))?;
-    let status = resp.status().as_u16();
-    let text = resp
-        .body_mut()
-        .with_config()
-        .limit(MAX_RESPONSE_BYTES)
-        .read_to_string()
-        .with_context(|| format!("reading the answer of {url}"))?;
+    let (status, text) = post(
+        &url,
+        &[("Content-Type", "application/json")],
+        body.as_bytes(),
+    )?;
     ensure!(status == 200, "{url} answered {status}: {text}");
     let answer: LookupsAnswer =
         serde_json::from_str(&text).with_context(|| format!("{url}: malformed lookups answer"))?;
