@@ -177,6 +177,21 @@ impl KeyAlgorithm {
     }
 }
 
+/// Splits `<name>+<key id hex>+<key material>`, the tail both key texts share, and parses the
+/// name and the key id; returns them with the (still encoded) key material.
+///
+/// # Errors
+/// [`Error::Malformed`] if a `+` is missing, or the name or the key id is not canonical.
+fn split_name_and_id(text: &str) -> Result<(KeyName, KeyId, &str), Error> {
+    let (name, rest) = text
+        .split_once('+')
+        .ok_or_else(|| malformed_key("missing '+'"))?;
+    let (id, key64) = rest
+        .split_once('+')
+        .ok_or_else(|| malformed_key("missing '+'"))?;
+    Ok((KeyName::new(name)?, KeyId::parse_hex(id)?, key64))
+}
+
 /// A public key that verifies note signatures ("vkey").
 ///
 /// Text form: `<name>+<key id hex>+<base64(alg ‖ public key)>` (Go `note.NewVerifier`).
@@ -200,14 +215,7 @@ impl VerifierKey {
         if text.len() > MAX_KEY_TEXT_LEN {
             return Err(malformed_key("verifier key too long"));
         }
-        let (name, rest) = text
-            .split_once('+')
-            .ok_or_else(|| malformed_key("missing '+'"))?;
-        let (id, key64) = rest
-            .split_once('+')
-            .ok_or_else(|| malformed_key("missing '+'"))?;
-        let name = KeyName::new(name)?;
-        let id = KeyId::parse_hex(id)?;
+        let (name, id, key64) = split_name_and_id(text)?;
         let (algorithm, material) = decode_key_material(key64)?;
         let key = ed25519_public_key(&material)?;
         let want = KeyId::compute(&name, algorithm, &material);
@@ -347,14 +355,7 @@ impl SignerKey {
         let rest = text
             .strip_prefix(PRIVATE_KEY_PREFIX)
             .ok_or_else(|| malformed_key("signer key must start with PRIVATE+KEY+"))?;
-        let (name, rest) = rest
-            .split_once('+')
-            .ok_or_else(|| malformed_key("missing '+'"))?;
-        let (id, key64) = rest
-            .split_once('+')
-            .ok_or_else(|| malformed_key("missing '+'"))?;
-        let name = KeyName::new(name)?;
-        let id = KeyId::parse_hex(id)?;
+        let (name, id, key64) = split_name_and_id(rest)?;
         let (algorithm, seed) = decode_key_material(key64)?;
         let key = Self::from_seed_with(name, algorithm, seed);
         if key.id != id {
