@@ -58,59 +58,82 @@ impl VirtualTree {
     }
 }
 
-struct InclusionCase {
+/// A proof to time: of a record's inclusion in tree `t`, or of tree `n`'s consistency with
+/// tree `t`.
+enum Proof {
+    Inclusion(RecordProof),
+    Consistency(TreeProof),
+}
+
+/// One valid proof, what it proves (`h` is the record or old tree hash, `th` the tree hash)
+/// and the length of its floor.
+struct Case {
     name: &'static str,
     t: u64,
     n: u64,
     th: Hash,
     h: Hash,
-    proof: RecordProof,
+    proof: Proof,
 }
 
-fn inclusion_case(name: &'static str, t: u64, n: u64) -> InclusionCase {
-    let tree = VirtualTree {
-        hot: vec![n, t - 1],
-    };
-    let reader = tree.reader();
-    let proof = prove_record(t, n, &reader).expect("prove_record");
-    let th = tree_hash(t, &reader).expect("tree_hash");
-    let h = tree.node(0, n);
-    check_record(&proof, t, th, n, h).expect("valid proof");
-    InclusionCase {
-        name,
-        t,
-        n,
-        th,
-        h,
-        proof,
+impl Case {
+    fn inclusion(name: &'static str, t: u64, n: u64) -> Self {
+        let tree = VirtualTree {
+            hot: vec![n, t - 1],
+        };
+        let reader = tree.reader();
+        let proof = prove_record(t, n, &reader).expect("prove_record");
+        let th = tree_hash(t, &reader).expect("tree_hash");
+        Self::checked(name, t, n, th, tree.node(0, n), Proof::Inclusion(proof))
     }
-}
 
-struct ConsistencyCase {
-    name: &'static str,
-    t: u64,
-    n: u64,
-    th: Hash,
-    h: Hash,
-    proof: TreeProof,
-}
+    fn consistency(name: &'static str, t: u64, n: u64) -> Self {
+        let tree = VirtualTree {
+            hot: vec![n - 1, t - 1],
+        };
+        let reader = tree.reader();
+        let proof = prove_tree(t, n, &reader).expect("prove_tree");
+        let th = tree_hash(t, &reader).expect("tree_hash");
+        let h = tree_hash(n, &reader).expect("tree_hash");
+        Self::checked(name, t, n, th, h, Proof::Consistency(proof))
+    }
 
-fn consistency_case(name: &'static str, t: u64, n: u64) -> ConsistencyCase {
-    let tree = VirtualTree {
-        hot: vec![n - 1, t - 1],
-    };
-    let reader = tree.reader();
-    let proof = prove_tree(t, n, &reader).expect("prove_tree");
-    let th = tree_hash(t, &reader).expect("tree_hash");
-    let h = tree_hash(n, &reader).expect("tree_hash");
-    check_tree(&proof, t, th, n, h).expect("valid proof");
-    ConsistencyCase {
-        name,
-        t,
-        n,
-        th,
-        h,
-        proof,
+    fn checked(name: &'static str, t: u64, n: u64, th: Hash, h: Hash, proof: Proof) -> Self {
+        let case = Self {
+            name,
+            t,
+            n,
+            th,
+            h,
+            proof,
+        };
+        case.verify(n).expect("valid proof");
+        case
+    }
+
+    /// The function timed, as the criterion benchmark name.
+    fn check_name(&self) -> &'static str {
+        match self.proof {
+            Proof::Inclusion(_) => "check_record",
+            Proof::Consistency(_) => "check_tree",
+        }
+    }
+
+    /// Runs the check once; `n` is `self.n`, passed in so a timing loop can hide it from the
+    /// optimiser.
+    fn verify(&self, n: u64) -> Result<(), Error> {
+        match &self.proof {
+            Proof::Inclusion(p) => check_record(black_box(p), self.t, self.th, n, self.h),
+            Proof::Consistency(p) => check_tree(black_box(p), self.t, self.th, n, self.h),
+        }
+    }
+
+    /// How many node hashes the check computes: the length of its floor.
+    fn hash_count(&self) -> usize {
+        match &self.proof {
+            Proof::Inclusion(p) => p.0.len(),
+            Proof::Consistency(p) => consistency_hash_count(self.n, self.t, p.0.len()),
+        }
     }
 }
 
@@ -152,70 +175,39 @@ fn raw_node_hashes(seed: &Hash, sibling: &Hash, count: usize) -> Hash {
     acc
 }
 
-fn cases() -> (Vec<InclusionCase>, Vec<ConsistencyCase>) {
-    (
-        vec![
-            inclusion_case("inclusion 2^20", 1 << 20, 123_456),
-            inclusion_case("inclusion 2^30", 1 << 30, 987_654_321),
-            inclusion_case("inclusion 2^30-1 (ragged)", (1 << 30) - 1, 987_654_321),
-        ],
-        vec![
-            consistency_case(
-                "consistency 2^20-12345 -> 2^20",
-                1 << 20,
-                (1 << 20) - 12_345,
-            ),
-            consistency_case(
-                "consistency 2^30-777 -> 2^30+5",
-                (1 << 30) + 5,
-                (1 << 30) - 777,
-            ),
-        ],
-    )
+fn cases() -> Vec<Case> {
+    vec![
+        Case::inclusion("inclusion 2^20", 1 << 20, 123_456),
+        Case::inclusion("inclusion 2^30", 1 << 30, 987_654_321),
+        Case::inclusion("inclusion 2^30-1 (ragged)", (1 << 30) - 1, 987_654_321),
+        Case::consistency(
+            "consistency 2^20-12345 -> 2^20",
+            1 << 20,
+            (1 << 20) - 12_345,
+        ),
+        Case::consistency(
+            "consistency 2^30-777 -> 2^30+5",
+            (1 << 30) + 5,
+            (1 << 30) - 777,
+        ),
+    ]
 }
 
 fn bench(c: &mut Criterion) {
-    let (inclusion, consistency) = cases();
+    let cases = cases();
     let sibling = record_hash(b"sibling");
-    for case in &inclusion {
-        let count = case.proof.0.len();
+    for case in &cases {
+        let count = case.hash_count();
         let mut group = c.benchmark_group(case.name);
-        group.bench_function("check_record", |b| {
-            b.iter(|| {
-                check_record(
-                    black_box(&case.proof),
-                    case.t,
-                    case.th,
-                    black_box(case.n),
-                    case.h,
-                )
-            })
+        group.bench_function(case.check_name(), |b| {
+            b.iter(|| case.verify(black_box(case.n)))
         });
         group.bench_function(format!("floor: {count} node hashes"), |b| {
             b.iter(|| raw_node_hashes(black_box(&case.h), &sibling, count))
         });
         group.finish();
     }
-    for case in &consistency {
-        let count = consistency_hash_count(case.n, case.t, case.proof.0.len());
-        let mut group = c.benchmark_group(case.name);
-        group.bench_function("check_tree", |b| {
-            b.iter(|| {
-                check_tree(
-                    black_box(&case.proof),
-                    case.t,
-                    case.th,
-                    black_box(case.n),
-                    case.h,
-                )
-            })
-        });
-        group.bench_function(format!("floor: {count} node hashes"), |b| {
-            b.iter(|| raw_node_hashes(black_box(&case.h), &sibling, count))
-        });
-        group.finish();
-    }
-    print_ratios(&inclusion, &consistency, &sibling);
+    print_ratios(&cases, &sibling);
 }
 
 /// Times `f` over enough iterations to take about `budget`, returning ns per call.
@@ -234,39 +226,13 @@ fn time_per_call(budget: Duration, mut f: impl FnMut()) -> f64 {
     }
 }
 
-fn print_ratios(inclusion: &[InclusionCase], consistency: &[ConsistencyCase], sibling: &Hash) {
+fn print_ratios(cases: &[Case], sibling: &Hash) {
     let budget = Duration::from_millis(300);
     println!("\nratio = verification time / time of the same number of raw node hashes");
-    for case in inclusion {
-        let count = case.proof.0.len();
+    for case in cases {
+        let count = case.hash_count();
         let verify = time_per_call(budget, || {
-            let _ = black_box(check_record(
-                black_box(&case.proof),
-                case.t,
-                case.th,
-                case.n,
-                case.h,
-            ));
-        });
-        let floor = time_per_call(budget, || {
-            black_box(raw_node_hashes(black_box(&case.h), sibling, count));
-        });
-        println!(
-            "{:<36} {count:>3} hashes  verify {verify:>8.0} ns  floor {floor:>8.0} ns  ratio {:.2}",
-            case.name,
-            verify / floor
-        );
-    }
-    for case in consistency {
-        let count = consistency_hash_count(case.n, case.t, case.proof.0.len());
-        let verify = time_per_call(budget, || {
-            let _ = black_box(check_tree(
-                black_box(&case.proof),
-                case.t,
-                case.th,
-                case.n,
-                case.h,
-            ));
+            let _ = black_box(case.verify(case.n));
         });
         let floor = time_per_call(budget, || {
             black_box(raw_node_hashes(black_box(&case.h), sibling, count));
