@@ -1,10 +1,5 @@
 //! Acceptance 4 of issue 7: a tarball whose member mtime follows the build time is pinned to
 //! the member and the field.
-#![allow(
-    clippy::unwrap_used,
-    missing_docs,
-    reason = "tests: a failed unwrap is a failed test"
-)]
 
 #[path = "repro_support/mod.rs"]
 mod repro_support;

@@ -1,11 +1,6 @@
 //! Acceptance 1 of issue 7: a C program embedding `__DATE__`/`__TIME__` is attributed to time,
 //! one embedding an absolute `__FILE__` to the build path, and the fixed program is
 //! reproducible.
-#![allow(
-    clippy::unwrap_used,
-    missing_docs,
-    reason = "tests: a failed unwrap is a failed test"
-)]
 
 #[path = "repro_support/mod.rs"]
 mod repro_support;

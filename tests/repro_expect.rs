@@ -1,9 +1,4 @@
 //! Acceptance 5 (expectations) and 6 (build failures) of issue 7, and usage errors.
-#![allow(
-    clippy::unwrap_used,
-    missing_docs,
-    reason = "tests: a failed unwrap is a failed test"
-)]
 
 #[path = "repro_support/mod.rs"]
 mod repro_support;

@@ -1,10 +1,5 @@
 //! Acceptance 3 of issue 7: a Go program built with Debian's golang-go embeds the build path
 //! without `-trimpath` (attributed to build-path, fix `-trimpath`) and is reproducible with it.
-#![allow(
-    clippy::unwrap_used,
-    missing_docs,
-    reason = "tests: a failed unwrap is a failed test"
-)]
 
 #[path = "repro_support/mod.rs"]
 mod repro_support;

@@ -1,11 +1,6 @@
 //! Acceptance 5 of issue 7, second half: `--record` appends artifact digests to a lockproof
 //! log and `--expect-log` checks a rebuild against them (signature and inclusion proof
 //! verified); a log holding another digest fails with exit 1.
-#![allow(
-    clippy::unwrap_used,
-    missing_docs,
-    reason = "tests: a failed unwrap is a failed test"
-)]
 
 #[path = "repro_support/mod.rs"]
 mod repro_support;

@@ -6,11 +6,6 @@
 //! (`CARGO_PROFILE_RELEASE_DEBUG=2`) the build directory lands in `.debug_str` and the build
 //! is attributed to the build path; `RUSTFLAGS=--remap-path-prefix=$PWD=/build` makes it
 //! reproducible under every variation.
-#![allow(
-    clippy::unwrap_used,
-    missing_docs,
-    reason = "tests: a failed unwrap is a failed test"
-)]
 
 #[path = "repro_support/mod.rs"]
 mod repro_support;
