@@ -7,6 +7,9 @@
 //! log_bench serve  DIR ADDR         serve DIR over HTTP (no write token) until killed
 //! log_bench paths  DIR N OUT        write N lookup and N tile request paths for wrk
 //! log_bench audit  DIR              audit the log (recompute everything), timed
+//! log_bench requests DIR PATHS N    serve DIR in-process and send the first N paths of the
+//!                                   file PATHS over one keep-alive connection, then exit (run
+//!                                   under `valgrind --tool=callgrind` to count instructions)
 //! ```
 
 use std::io::Write as _;
@@ -41,6 +44,7 @@ fn main() {
         "fill" => fill(Path::new(&arg(2)), num(3)),
         "append" => append(Path::new(&arg(2)), num(3), num(4), num(5)),
         "serve" => serve(Path::new(&arg(2)), &arg(3)),
+        "requests" => requests(Path::new(&arg(2)), Path::new(&arg(3)), num(4)),
         "paths" => paths(Path::new(&arg(2)), num(3), Path::new(&arg(4))),
         "audit" => {
             let log = Log::open(Path::new(&arg(2))).expect("open");
@@ -158,6 +162,65 @@ fn serve(dir: &Path, addr: &str) {
         .await
         .expect("serve");
     });
+}
+
+/// Sends the first `n` request paths in `paths_file` (cycling) to an in-process server over one
+/// HTTP/1.1 keep-alive connection; every answer must be a 200.
+fn requests(dir: &Path, paths_file: &Path, n: u64) {
+    use std::io::{BufRead as _, BufReader, Read as _};
+    let log = Log::open(dir).expect("open");
+    let paths: Vec<String> = std::fs::read_to_string(paths_file)
+        .expect("paths")
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    rt.spawn(lockproof_log::http::serve(
+        log,
+        listener,
+        lockproof_log::http::ServeConfig::default(),
+        std::future::pending(),
+    ));
+    let stream = std::net::TcpStream::connect(addr).expect("connect");
+    stream.set_nodelay(true).expect("nodelay");
+    let mut w = stream.try_clone().expect("clone");
+    let mut r = BufReader::new(stream);
+    let mut bytes = 0u64;
+    let t = Instant::now();
+    for i in 0..n {
+        let p = &paths[(i as usize) % paths.len()];
+        write!(w, "GET {p} HTTP/1.1\r\nHost: x\r\n\r\n").expect("send");
+        let mut line = String::new();
+        r.read_line(&mut line).expect("status");
+        assert!(line.starts_with("HTTP/1.1 200"), "{p}: {line}");
+        let mut len = 0usize;
+        loop {
+            line.clear();
+            r.read_line(&mut line).expect("header");
+            if line == "\r\n" {
+                break;
+            }
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                len = v.trim().parse().expect("length");
+            }
+        }
+        let mut body = vec![0; len];
+        r.read_exact(&mut body).expect("body");
+        bytes += len as u64;
+    }
+    println!(
+        "{n} requests, {bytes} body bytes in {:.2}s",
+        t.elapsed().as_secs_f64()
+    );
+    std::process::exit(0);
 }
 
 /// Writes `lookups.txt` and `tiles.txt` (one request path per line) under OUT.

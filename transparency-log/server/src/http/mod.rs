@@ -193,17 +193,24 @@ async fn route(state: &AppState, req: Request, path: &str) -> Response {
 }
 
 fn lookup(state: &AppState, key: &str) -> Response {
-    if let Err(e) = RecordKey::parse_lookup_path(key) {
-        return text_error(StatusCode::BAD_REQUEST, &format!("invalid lookup key: {e}"));
-    }
     let snapshot = state.log.checkpoint();
+    // The index is searched before the key is parsed: every key in it is the canonical lookup
+    // path of a logged record (so it parses), and the index is a B-tree, not a file path. Only
+    // a miss needs the parser, to tell a malformed key (400) from an unknown one (404).
     match state.log.lookup_in(&snapshot, key) {
         Ok(Some((index, record))) => {
-            let mut body = format!("{index}\n{record}\n").into_bytes();
+            let mut body = Vec::with_capacity(24 + record.len() + snapshot.note.len());
+            // Writing to a Vec cannot fail.
+            let _ = writeln!(body, "{index}");
+            body.extend_from_slice(record.as_bytes());
+            body.push(b'\n');
             body.extend_from_slice(&snapshot.note);
             respond(StatusCode::OK, TEXT, NO_STORE, body)
         }
-        Ok(None) => text_error(StatusCode::NOT_FOUND, "not found"),
+        Ok(None) => match RecordKey::parse_lookup_path(key) {
+            Err(e) => text_error(StatusCode::BAD_REQUEST, &format!("invalid lookup key: {e}")),
+            Ok(_) => text_error(StatusCode::NOT_FOUND, "not found"),
+        },
         Err(e) => error_response(&e),
     }
 }
