@@ -64,6 +64,24 @@ pub(crate) enum LogCommand {
         /// Append one line per request (`<METHOD> <path> <status> <bytes>`) to this file.
         #[arg(long, value_name = "FILE")]
         access_log: Option<PathBuf>,
+        /// Mirror mode: fill lookup misses from these registries' published checksums
+        /// (comma-separated: crates, npm, pypi, go, gem).
+        #[arg(long, value_name = "ECOSYSTEMS")]
+        mirror: Option<String>,
+        /// Replace a mirror's default registry, NAME=URL (repeatable): crates=sparse+https://…,
+        /// npm=…, pypi=…, gem=…, go=<GOPROXY or file:// dir>, go-sumdb="<vkey> <url>".
+        #[arg(long, value_name = "NAME=URL", requires = "mirror")]
+        upstream: Vec<String>,
+    },
+    /// Log what lockfiles pin, as they pin it (trust on first use), for registries without an
+    /// upstream; exit 1 if a lockfile disagrees with a record already logged.
+    Import {
+        /// The log directory (stopped: not held by a running `log serve`).
+        #[arg(long)]
+        dir: PathBuf,
+        /// Lockfiles to import.
+        #[arg(required = true)]
+        lockfiles: Vec<PathBuf>,
     },
     /// Recompute every hash, tile and checkpoint signature and check the index; report the
     /// first inconsistency (exit 1) or "ok" (exit 0).
@@ -100,7 +118,17 @@ pub(crate) fn run(cmd: LogCommand) -> anyhow::Result<Outcome> {
             listen,
             token_file,
             access_log,
-        } => serve(&dir, &listen, token_file.as_deref(), access_log.as_deref()),
+            mirror,
+            upstream,
+        } => serve(
+            &dir,
+            &listen,
+            token_file.as_deref(),
+            access_log.as_deref(),
+            mirror.as_deref(),
+            &upstream,
+        ),
+        LogCommand::Import { dir, lockfiles } => crate::mirror::import(&dir, &lockfiles),
         LogCommand::Audit { dir } => run_audit(&dir),
         LogCommand::Status { dir, json } => status(&dir, json),
     }
@@ -223,6 +251,8 @@ fn serve(
     listen: &str,
     token_file: Option<&Path>,
     access_log: Option<&Path>,
+    mirror: Option<&str>,
+    upstream: &[String],
 ) -> anyhow::Result<Outcome> {
     let token = token_file.map(read_token).transpose()?;
     let access_log = match access_log {
@@ -265,7 +295,8 @@ fn serve(
             .write_all(banner.as_bytes())
             .and_then(|()| stdout.flush());
         let config = lockproof_log::http::ServeConfig { token, access_log };
-        let result = lockproof_log::http::serve(log, listener, config, shutdown_signal()).await;
+        let result =
+            crate::mirror::serve(log, listener, config, mirror, upstream, shutdown_signal()).await;
         let _ = std::fs::remove_file(&serve_file);
         result.context("serving")
     })?;

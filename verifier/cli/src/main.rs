@@ -15,6 +15,7 @@ mod attest;
 mod ci;
 mod entries;
 mod log;
+mod mirror;
 mod repro;
 mod verify;
 

@@ -83,6 +83,13 @@ pub(crate) struct VerifyArgs {
     /// Colour for the human format: auto, always or never (NO_COLOR is respected).
     #[arg(long, default_value = "auto", value_name = "WHEN")]
     color: String,
+    /// With no log given (the embedded default log): verify only what is already logged,
+    /// without asking the registries for missing entries.
+    #[arg(long)]
+    no_fill: bool,
+    /// No progress bar or informational messages on standard error.
+    #[arg(long, short = 'q')]
+    quiet: bool,
 }
 
 /// Arguments of `lockproof prove`.
@@ -97,7 +104,9 @@ pub(crate) struct ProveArgs {
     output: PathBuf,
 }
 
-fn load_policy(args: &LogArgs, offline: bool) -> anyhow::Result<Policy> {
+/// With `allow_empty`, a policy without logs is returned as is (verify then uses the embedded
+/// default log).
+fn load_policy(args: &LogArgs, offline: bool, allow_empty: bool) -> anyhow::Result<Policy> {
     let mut policy = Policy::default();
     let config = match &args.config {
         Some(c) => Some(c.clone()),
@@ -124,7 +133,7 @@ fn load_policy(args: &LogArgs, offline: bool) -> anyhow::Result<Policy> {
         // Flags come first: they override a policy's logs for the same ecosystems.
         policy.logs.insert(0, spec);
     }
-    if policy.logs.is_empty() {
+    if policy.logs.is_empty() && !allow_empty {
         bail!("no log given: use --log \"<vkey> <url-or-dir>\", --policy FILE or lockproof.toml");
     }
     Ok(policy)
@@ -268,7 +277,7 @@ fn use_color(when: &str, to_file: bool) -> anyhow::Result<bool> {
 }
 
 pub(crate) fn run(args: VerifyArgs) -> anyhow::Result<Outcome> {
-    let mut policy = load_policy(&args.logs, args.offline)?;
+    let mut policy = load_policy(&args.logs, args.offline, !args.offline)?;
     for (verdict, flag) in [
         ("mismatch", &args.mismatch),
         ("missing", &args.missing),
@@ -282,6 +291,10 @@ pub(crate) fn run(args: VerifyArgs) -> anyhow::Result<Outcome> {
         }
     }
     let files = read_lockfiles(&args.paths, args.changed_since.as_deref())?;
+    if policy.logs.is_empty() {
+        let entries = files.iter().flat_map(|f| &f.entries);
+        policy.logs.push(crate::mirror::embedded_log(entries, args.no_fill, args.quiet)?);
+    }
     let plan = verifier::plan(&policy.logs, &files);
     let results = if let Some(bundle_path) = &args.bundle {
         let bytes = std::fs::read(bundle_path)
@@ -372,7 +385,7 @@ fn offline() -> Error {
 }
 
 pub(crate) fn run_prove(args: ProveArgs) -> anyhow::Result<Outcome> {
-    let policy = load_policy(&args.logs, false)?;
+    let policy = load_policy(&args.logs, false, false)?;
     let files = read_lockfiles(&args.paths, None)?;
     let plan = verifier::plan(&policy.logs, &files);
     let fetchers = open_fetchers(&policy, Duration::from_secs(args.logs.timeout))?;
