@@ -11,9 +11,10 @@
 //! Lookups do not open a read transaction each: the index keeps one open table snapshot,
 //! replaced right after every commit (so before the sequencer publishes the checkpoint that the
 //! commit covers). Opening a transaction and its table cost ~4,300 instructions per lookup
-//! (a tracker lock plus a read of the table directory; callgrind), more than a warm B-tree read. The cost: the one superseded snapshot
-//! stays pinned until the lookups still using it finish, which only delays the reuse of the
-//! pages one commit replaced.
+//! (a tracker lock plus a read of the table directory; callgrind), more than a warm B-tree read.
+//! The cost: the one superseded snapshot stays pinned until the lookups still using it finish,
+//! which only delays the reuse of the pages one commit replaced. Hits are also kept in a bounded
+//! in-memory cache ([`crate::hot`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -23,6 +24,7 @@ use redb::{
 };
 
 use crate::Error;
+use crate::hot::HotEntries;
 
 /// lookup key → (leaf index, record text). The text is a copy of the data-tile entry, kept so
 /// that a lookup is one B-tree read instead of a data-tile read and split.
@@ -58,6 +60,8 @@ pub(crate) struct Index {
     path: PathBuf,
     /// The snapshot lookups read: the latest commit (see the module docs).
     keys: RwLock<Option<Arc<KeysSnapshot>>>,
+    /// Recent hits, answered without touching the B-tree.
+    hot: HotEntries,
 }
 
 impl std::fmt::Debug for Index {
@@ -79,6 +83,7 @@ impl Index {
             db: Db::ReadWrite(db),
             path: path.to_path_buf(),
             keys: RwLock::new(None),
+            hot: HotEntries::new(),
         };
         // Make sure the tables exist so readers never see "table does not exist".
         idx.write(&[], &[], None, true)?;
@@ -95,6 +100,7 @@ impl Index {
             db: Db::ReadOnly(db),
             path: path.to_path_buf(),
             keys: RwLock::new(None),
+            hot: HotEntries::new(),
         };
         idx.refresh()?;
         Ok(idx)
@@ -134,10 +140,17 @@ impl Index {
 
     /// The leaf index and record stored for `key`, if any, as of the latest commit.
     pub(crate) fn get(&self, key: &str) -> Result<Option<IndexEntry>, Error> {
+        if let Some((index, record)) = self.hot.get(key) {
+            return Ok(Some(IndexEntry {
+                index,
+                record: record.to_vec(),
+            }));
+        }
         let keys = self.keys()?;
         let v = keys.0.get(key).map_err(|e| err(&self.path, e))?;
         Ok(v.map(|g| {
             let (index, rec) = g.value();
+            self.hot.insert(key, index, rec);
             IndexEntry {
                 index,
                 record: rec.to_vec(),

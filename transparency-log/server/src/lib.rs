@@ -47,6 +47,7 @@ pub mod audit;
 mod dir;
 mod edge;
 mod error;
+mod hot;
 pub mod http;
 mod index;
 mod log;
