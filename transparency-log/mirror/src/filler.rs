@@ -113,6 +113,9 @@ impl std::fmt::Debug for Filler {
     }
 }
 
+/// Tries per upstream fetch when the connection itself fails.
+const FETCH_ATTEMPTS: u32 = 2;
+
 /// Most negative answers remembered; beyond this the expired ones are dropped, and if none
 /// are expired the cache is cleared (it is only an optimisation).
 const MAX_NEGATIVE_ENTRIES: usize = 100_000;
@@ -324,13 +327,24 @@ impl Filler {
         let Some(upstream) = self.upstreams.for_key(key) else {
             return Ok(None);
         };
-        let _permit = self.gate.enter();
-        let started = Instant::now();
-        self.metrics
-            .upstream_requests
-            .fetch_add(1, Ordering::Relaxed);
-        let result = upstream.fetch(key);
-        add_duration(&self.metrics.upstream_micros, started.elapsed());
+        let mut attempt = 1;
+        let result = loop {
+            let _permit = self.gate.enter();
+            let started = Instant::now();
+            self.metrics
+                .upstream_requests
+                .fetch_add(1, Ordering::Relaxed);
+            let result = upstream.fetch(key);
+            add_duration(&self.metrics.upstream_micros, started.elapsed());
+            match result {
+                // A connection that failed (DNS, refused, reset, timeout) may work a moment
+                // later; a status or malformed answer will not.
+                Err(lockproof_upstream::Error::Transport { .. }) if attempt < FETCH_ATTEMPTS => {
+                    attempt += 1;
+                }
+                other => break other,
+            }
+        };
         match result {
             Ok(Some(record)) => {
                 // Fetchers build the record from the key; check anyway, so a faulty fetcher can

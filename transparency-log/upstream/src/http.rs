@@ -15,6 +15,54 @@ pub struct HttpConfig {
     pub timeout: Duration,
     /// The `User-Agent` header.
     pub user_agent: String,
+    /// Root certificates to trust instead of the built-in Mozilla set (for example the system
+    /// bundle named by `SSL_CERT_FILE`, behind a TLS-intercepting proxy). `None`: Mozilla's.
+    pub root_certificates: Option<RootCertificates>,
+}
+
+/// A set of trusted root certificates, parsed from PEM.
+#[derive(Clone)]
+pub struct RootCertificates(Vec<ureq::tls::Certificate<'static>>);
+
+impl std::fmt::Debug for RootCertificates {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RootCertificates({} certificates)", self.0.len())
+    }
+}
+
+impl RootCertificates {
+    /// The certificates of a PEM bundle (other PEM items are skipped).
+    ///
+    /// # Errors
+    /// [`Error::InvalidRequest`] when the PEM is malformed or holds no certificate.
+    pub fn from_pem(pem: &[u8]) -> Result<Self, Error> {
+        let mut certs = Vec::new();
+        for item in ureq::tls::parse_pem(pem) {
+            match item {
+                Ok(ureq::tls::PemItem::Certificate(c)) => certs.push(c),
+                Ok(_) => {}
+                Err(e) => {
+                    return Err(Error::InvalidRequest(format!("root certificates: {e}")));
+                }
+            }
+        }
+        if certs.is_empty() {
+            return Err(Error::InvalidRequest(
+                "root certificates: no certificate in the PEM data".into(),
+            ));
+        }
+        Ok(Self(certs))
+    }
+
+    /// How many certificates the set holds.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the set is empty (never, for a set from [`RootCertificates::from_pem`]).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 impl Default for HttpConfig {
@@ -22,6 +70,7 @@ impl Default for HttpConfig {
         Self {
             timeout: Duration::from_secs(30),
             user_agent: concat!("lockproof/", env!("CARGO_PKG_VERSION")).to_string(),
+            root_certificates: None,
         }
     }
 }
@@ -35,12 +84,18 @@ pub struct Http {
 impl Http {
     /// A client with the given settings.
     pub fn new(config: &HttpConfig) -> Self {
-        let agent = ureq::Agent::config_builder()
+        let mut builder = ureq::Agent::config_builder()
             .timeout_global(Some(config.timeout))
             .http_status_as_error(false)
-            .user_agent(config.user_agent.as_str())
-            .build()
-            .into();
+            .user_agent(config.user_agent.as_str());
+        if let Some(roots) = &config.root_certificates {
+            builder = builder.tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .root_certs(ureq::tls::RootCerts::new_with_certs(&roots.0))
+                    .build(),
+            );
+        }
+        let agent = builder.build().into();
         Self { agent }
     }
 

@@ -40,7 +40,7 @@ pub use cargo::CratesIndex;
 pub use error::Error;
 pub use go_proxy::{GoProxy, h1_go_mod, h1_zip};
 pub use go_sumdb::{GoSumdb, MAX_LOOKUP_BODY, SUM_GOLANG_ORG_KEY};
-pub use http::{Http, HttpConfig};
+pub use http::{Http, HttpConfig, RootCertificates};
 pub use npm::NpmRegistry;
 pub use pypi::PypiSimple;
 pub use rubygems::CompactIndex;

@@ -376,3 +376,19 @@ example.com/hello v1.0.0/go.mod h1:RslnPMa/nR3RpskRbvoDBlr6/b2RhFS0EEnq72RQTo0=\
             .is_err()
     );
 }
+
+#[test]
+fn root_certificates_parse_from_pem_and_reject_empty_bundles() {
+    use lockproof_upstream::RootCertificates;
+    // The Debian system bundle, when present (it always is where ca-certificates is installed).
+    if let Ok(pem) = std::fs::read("/etc/ssl/certs/ca-certificates.crt") {
+        let roots = RootCertificates::from_pem(&pem).unwrap();
+        assert!(roots.len() > 10);
+        let _ = Http::new(&HttpConfig {
+            root_certificates: Some(roots),
+            ..HttpConfig::default()
+        });
+    }
+    assert!(RootCertificates::from_pem(b"").is_err());
+    assert!(RootCertificates::from_pem(b"not pem at all").is_err());
+}

@@ -7,6 +7,8 @@
 //!   under `$XDG_DATA_HOME/lockproof/default-log`, filled from the public registries first
 //!   unless `--no-fill` ([`embedded_log`]). `LOCKPROOF_UPSTREAM="NAME=URL,…"` points it at other
 //!   registries (private mirrors, tests).
+//!
+//! Registry requests trust Mozilla's root certificates, or the PEM bundle `SSL_CERT_FILE` names.
 
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
@@ -22,7 +24,7 @@ use lockproof_mirror::import::import_entries;
 use lockproof_mirror::{
     Filler, FillerConfig, Upstreams, entry_key, entry_keys, from_public_registry,
 };
-use lockproof_upstream::{Http, HttpConfig};
+use lockproof_upstream::{Http, HttpConfig, RootCertificates};
 use lockproof_verify::policy::LogSpec;
 
 use crate::Outcome;
@@ -33,8 +35,23 @@ pub(crate) const UPSTREAM_ENV: &str = "LOCKPROOF_UPSTREAM";
 /// How long `verify` waits for another process that is filling the embedded log.
 const EMBEDDED_WAIT: Duration = Duration::from_secs(120);
 
+/// The registry client. `SSL_CERT_FILE`, when set, names the root certificates to trust
+/// instead of the built-in Mozilla set (behind a TLS-intercepting proxy).
 fn http() -> Http {
-    Http::new(&HttpConfig::default())
+    let mut config = HttpConfig::default();
+    if let Some(path) = std::env::var_os("SSL_CERT_FILE") {
+        match std::fs::read(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|pem| RootCertificates::from_pem(&pem).map_err(|e| e.to_string()))
+        {
+            Ok(roots) => config.root_certificates = Some(roots),
+            Err(e) => eprintln!(
+                "lockproof: ignoring SSL_CERT_FILE {}: {e}",
+                std::path::Path::new(&path).display()
+            ),
+        }
+    }
+    Http::new(&config)
 }
 
 /// Serves `log`: plain, or in mirror mode when `mirror` names ecosystems.
