@@ -31,6 +31,7 @@
 //!     logged: Some(format!("sha256:{}", "cd".repeat(32))),
 //!     index: Some(7),
 //!     checkpoint: Some(CheckpointRef { log: "sum.example.com".into(), size: 10, root: "A".repeat(43) + "=" }),
+//!     reason: None,
 //! });
 //! report.finish();
 //! assert!(report.failed()); // exit code 1

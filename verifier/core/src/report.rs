@@ -133,6 +133,34 @@ pub struct Finding {
     /// The checkpoint the record was proven against.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checkpoint: Option<CheckpointRef>,
+    /// For `unpinned`: why, as a stable kebab-case code (`no-digest`, `git-source`,
+    /// `local-source`, `yarn-berry-checksum`, `empty-composer-shasum`, `sha1-only`, or
+    /// `no-record-key` for a pinned entry lockproof cannot key, such as a PyPI hash without a
+    /// file name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// One human phrase for an unpinned finding's reason code.
+#[must_use]
+pub fn describe_unpinned(reason: Option<&str>) -> &'static str {
+    use lockproof_lockfile::UnpinnedReason as R;
+    const REASONS: [R; 6] = [
+        R::NoDigest,
+        R::GitSource,
+        R::LocalSource,
+        R::YarnBerryChecksum,
+        R::EmptyComposerShasum,
+        R::Sha1Only,
+    ];
+    match reason {
+        Some("no-record-key") => "pinned, but lacks what the log keys it by (e.g. a file name)",
+        Some(code) => REASONS
+            .iter()
+            .find(|r| r.code() == code)
+            .map_or("not pinned", |r| r.describe()),
+        None => "not pinned",
+    }
 }
 
 impl Finding {
@@ -160,7 +188,10 @@ impl Finding {
                 self.checkpoint.as_ref().map_or(0, |c| c.size),
             ),
             Verdict::Missing => format!("{who} is not in the log"),
-            Verdict::Unpinned => format!("{who} has no checksum in the lockfile"),
+            Verdict::Unpinned => format!(
+                "{who} is unpinned: {}",
+                describe_unpinned(self.reason.as_deref())
+            ),
         }
     }
 }

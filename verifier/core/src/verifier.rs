@@ -173,13 +173,19 @@ pub fn judge(
                 logged: None,
                 index: None,
                 checkpoint: None,
+                reason: None,
             };
-            let key = if e.pin == PinState::Pinned {
-                record_key(e)
-            } else {
-                None
+            let key = match e.pin {
+                PinState::Pinned => record_key(e),
+                PinState::Unpinned(reason) => {
+                    finding.reason = Some(reason.code().to_owned());
+                    None
+                }
             };
             let Some(key) = key else {
+                finding
+                    .reason
+                    .get_or_insert_with(|| "no-record-key".to_owned());
                 report.findings.push(finding);
                 continue;
             };

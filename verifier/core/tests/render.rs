@@ -25,6 +25,7 @@ fn finding(i: usize, verdict: Verdict, action: Action) -> Finding {
             size: 99,
             root: "A".repeat(43) + "=",
         }),
+        reason: (verdict == Verdict::Unpinned).then(|| "no-digest".to_owned()),
     }
 }
 

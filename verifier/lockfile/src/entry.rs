@@ -122,6 +122,24 @@ impl UnpinnedReason {
     }
 }
 
+impl UnpinnedReason {
+    /// One human sentence: why the entry cannot be checked against a registry's digest.
+    pub fn describe(self) -> &'static str {
+        match self {
+            UnpinnedReason::NoDigest => "the lockfile records no checksum",
+            UnpinnedReason::GitSource => "a git source, pinned only by its commit",
+            UnpinnedReason::LocalSource => {
+                "a path or workspace package: nothing published to compare"
+            }
+            UnpinnedReason::YarnBerryChecksum => {
+                "a Yarn Berry zip checksum, which no registry publishes"
+            }
+            UnpinnedReason::EmptyComposerShasum => "an empty composer shasum",
+            UnpinnedReason::Sha1Only => "only a SHA-1 digest, too weak to pin anything",
+        }
+    }
+}
+
 impl fmt::Display for UnpinnedReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())

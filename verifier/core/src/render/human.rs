@@ -87,7 +87,7 @@ pub fn render_human(report: &Report, color: bool) -> String {
                 f.checkpoint.as_ref().map_or(0, |c| c.size),
             ),
             Verdict::Missing => "not in the log".to_owned(),
-            Verdict::Unpinned => "no checksum in the lockfile".to_owned(),
+            Verdict::Unpinned => crate::report::describe_unpinned(f.reason.as_deref()).to_owned(),
             Verdict::Match => String::new(),
         };
         let _ = writeln!(out, "{label}  {:<w1$}  {:<w2$}  {detail}", r[1], r[2]);
