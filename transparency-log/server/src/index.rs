@@ -33,9 +33,12 @@ const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 const INDEXED_SIZE: &str = "indexed_size";
 
 /// Memory redb may use to cache index pages (its default is 1 GiB). This is the main term of
-/// the server's RSS bound; 256 MiB holds the hot part of a 10^6-record index (285 MB file), and
-/// the OS page cache serves the rest (benchmarks/server.md: 64 MiB cost ~35% of lookup rate).
-pub(crate) const INDEX_CACHE_BYTES: usize = 256 << 20;
+/// the server's RSS bound. With glibc's per-thread malloc arenas the process can hold up to
+/// about twice this much (pages freed by another thread than the one that read them are not
+/// returned; benchmarks/server.md). 128 MiB serves uniform lookups over a 10^6-record index
+/// (285 MB file) as fast as 256 MiB did once lookups stopped opening a transaction each and hot
+/// keys were cached in memory ([`crate::hot`]); the OS page cache serves the rest.
+pub(crate) const INDEX_CACHE_BYTES: usize = 128 << 20;
 
 enum Db {
     ReadWrite(Database),
