@@ -114,7 +114,14 @@ impl std::fmt::Debug for Filler {
 }
 
 /// Tries per upstream fetch when the connection itself fails.
-const FETCH_ATTEMPTS: u32 = 2;
+const FETCH_ATTEMPTS: u32 = 3;
+/// Wait before the second try (doubled before the third).
+const RETRY_BACKOFF: Duration = Duration::from_millis(200);
+
+fn is_timeout(reason: &str) -> bool {
+    let r = reason.to_ascii_lowercase();
+    r.contains("timeout") || r.contains("timed out")
+}
 
 /// Most negative answers remembered; beyond this the expired ones are dropped, and if none
 /// are expired the cache is cleared (it is only an optimisation).
@@ -337,9 +344,12 @@ impl Filler {
             let result = upstream.fetch(key);
             add_duration(&self.metrics.upstream_micros, started.elapsed());
             match result {
-                // A connection that failed (DNS, refused, reset, timeout) may work a moment
-                // later; a status or malformed answer will not.
-                Err(lockproof_upstream::Error::Transport { .. }) if attempt < FETCH_ATTEMPTS => {
+                // A connection that failed (DNS, refused, reset) may work a moment later; a
+                // timeout already took its time, and a status or malformed answer will not.
+                Err(lockproof_upstream::Error::Transport { reason, .. })
+                    if attempt < FETCH_ATTEMPTS && !is_timeout(&reason) =>
+                {
+                    std::thread::sleep(RETRY_BACKOFF * attempt);
                     attempt += 1;
                 }
                 other => break other,

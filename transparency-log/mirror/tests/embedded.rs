@@ -163,7 +163,14 @@ fn live_the_projects_own_cargo_lock_verifies_against_crates_io() {
     let dir = tmp.path().join("default-log");
     let embedded = open_embedded(&dir, WAIT).unwrap();
     let vkey = embedded.vkey.to_string();
-    let live_http = lockproof_upstream::Http::new(&lockproof_upstream::HttpConfig::default());
+    // Behind a TLS-intercepting proxy, trust the bundle SSL_CERT_FILE names (as the CLI does).
+    let root_certificates = std::env::var_os("SSL_CERT_FILE")
+        .and_then(|p| std::fs::read(p).ok())
+        .map(|pem| lockproof_upstream::RootCertificates::from_pem(&pem).unwrap());
+    let live_http = lockproof_upstream::Http::new(&lockproof_upstream::HttpConfig {
+        root_certificates,
+        ..lockproof_upstream::HttpConfig::default()
+    });
     let upstreams = Upstreams::public(&[], &live_http).unwrap();
     let filler = Filler::new(
         embedded.log,
