@@ -293,7 +293,11 @@ pub(crate) fn run(args: VerifyArgs) -> anyhow::Result<Outcome> {
     let files = read_lockfiles(&args.paths, args.changed_since.as_deref())?;
     if policy.logs.is_empty() {
         let entries = files.iter().flat_map(|f| &f.entries);
-        policy.logs.push(crate::mirror::embedded_log(entries, args.no_fill, args.quiet)?);
+        policy.logs.push(crate::mirror::embedded_log(
+            entries,
+            args.no_fill,
+            args.quiet,
+        )?);
     }
     let plan = verifier::plan(&policy.logs, &files);
     let results = if let Some(bundle_path) = &args.bundle {
