@@ -199,3 +199,26 @@ fn both_faces_serve_one_tree_with_the_right_cache_headers() {
         assert!(metrics.contains(m), "{m} missing:\n{metrics}");
     }
 }
+
+#[test]
+fn init_accepts_a_bare_relative_directory_name() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let out = support::lockproof(home.path())
+        .current_dir(home.path())
+        .args(["log", "init", "--dir", "log", "--name", "rel.test/log"])
+        .output()
+        .expect("run lockproof");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("rel.test/log+"));
+    let (code, text) = run(
+        home.path(),
+        &[
+            "log",
+            "status",
+            "--dir",
+            home.path().join("log").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{text}");
+}

@@ -278,13 +278,25 @@ pub(crate) fn sync_dir(dir: &Path) -> Result<(), Error> {
         .map_err(|e| Error::io("fsync dir", dir, e))
 }
 
+/// The directory holding `path`: its parent, or `.` for a bare relative name such as `log`
+/// (whose `Path::parent` is the empty path, which no system call accepts).
+fn parent_dir(path: &Path) -> Option<&Path> {
+    path.parent().map(|p| {
+        if p.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            p
+        }
+    })
+}
+
 /// Creates `dir` and any missing parents, fsyncing each new directory's parent so the new
 /// entries are durable.
 pub(crate) fn ensure_dir(dir: &Path) -> Result<(), Error> {
     if dir.is_dir() {
         return Ok(());
     }
-    if let Some(parent) = dir.parent() {
+    if let Some(parent) = parent_dir(dir) {
         ensure_dir(parent)?;
     }
     match fs::create_dir(dir) {
@@ -292,7 +304,7 @@ pub(crate) fn ensure_dir(dir: &Path) -> Result<(), Error> {
         Err(e) if e.kind() == ErrorKind::AlreadyExists => return Ok(()),
         Err(e) => return Err(Error::io("mkdir", dir, e)),
     }
-    if let Some(parent) = dir.parent() {
+    if let Some(parent) = parent_dir(dir) {
         sync_dir(parent)?;
     }
     Ok(())
@@ -304,7 +316,7 @@ pub(crate) fn ensure_dir(dir: &Path) -> Result<(), Error> {
 /// # Errors
 /// [`Error::Io`].
 pub(crate) fn write_file_atomic(path: &Path, data: &[u8]) -> Result<(), Error> {
-    let dir = path.parent().unwrap_or(Path::new("."));
+    let dir = parent_dir(path).unwrap_or(Path::new("."));
     let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
     tmp_name.push(".tmp");
     let tmp = dir.join(tmp_name);
