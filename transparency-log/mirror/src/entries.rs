@@ -5,19 +5,15 @@ use std::collections::BTreeMap;
 use lockproof_lockfile::{Algorithm, Ecosystem, Entry, PinState};
 use lockproof_tlog::{Digest, DigestAlgorithm, Record, RecordKey};
 
-/// The log key a lockfile entry is checked against (the same rule as the verifier's), or `None`
-/// when the entry can have no record (unpinned, composer, a PyPI hash without a file name).
+/// The log key of a pinned lockfile entry: [`Entry::record_key`] (the one rule the verifier
+/// uses too), or `None` when the entry is not pinned or can have no record (composer, a PyPI
+/// hash without a file name, a name or version no log key admits).
 #[must_use]
 pub fn entry_key(entry: &Entry) -> Option<RecordKey> {
     if entry.pin != PinState::Pinned {
         return None;
     }
-    let key = entry.record_key()?;
-    if entry.ecosystem == Ecosystem::Go {
-        return RecordKey::go(&key.name, &key.version).ok();
-    }
-    let eco = lockproof_tlog::Ecosystem::from_name(entry.ecosystem.name())?;
-    RecordKey::ecosystem(eco, &entry.name, &entry.version, key.artifact.as_deref()).ok()
+    entry.record_key()
 }
 
 /// The distinct keys of `entries`, in first-seen order.

@@ -3,8 +3,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use lockproof_lockfile::{Algorithm, Ecosystem, Entry, PinState};
-use lockproof_tlog::{Record, RecordHashes, RecordKey};
+use lockproof_lockfile::{Algorithm, Entry, PinState};
+use lockproof_tlog::{Record, RecordHashes};
 
 use crate::Error;
 use crate::client::{LogAnswers, LogHandle, TrustContext};
@@ -31,16 +31,6 @@ pub struct Plan {
     pub all_go: Vec<bool>,
 }
 
-/// The tlog key an entry is checked against, or `None` when it can have no record.
-fn record_key(entry: &Entry) -> Option<RecordKey> {
-    let key = entry.record_key()?;
-    if entry.ecosystem == Ecosystem::Go {
-        return RecordKey::go(&key.name, &key.version).ok();
-    }
-    let eco = lockproof_tlog::Ecosystem::from_name(entry.ecosystem.name())?;
-    RecordKey::ecosystem(eco, &entry.name, &entry.version, key.artifact.as_deref()).ok()
-}
-
 /// Assign each pinned entry to the first log serving its ecosystem.
 #[must_use]
 pub fn plan(logs: &[LogSpec], files: &[Lockfile]) -> Plan {
@@ -53,7 +43,7 @@ pub fn plan(logs: &[LogSpec], files: &[Lockfile]) -> Plan {
         if e.pin != PinState::Pinned {
             continue;
         }
-        let Some(key) = record_key(e) else { continue };
+        let Some(key) = e.record_key() else { continue };
         let Some(li) = logs.iter().position(|l| l.serves(e.ecosystem.name())) else {
             continue;
         };
@@ -176,7 +166,7 @@ pub fn judge(
                 reason: None,
             };
             let key = match e.pin {
-                PinState::Pinned => record_key(e),
+                PinState::Pinned => e.record_key(),
                 PinState::Unpinned(reason) => {
                     finding.reason = Some(reason.code().to_owned());
                     None

@@ -69,7 +69,10 @@ pub use detect::{Format, MAX_DISCOVER_DEPTH, SKIPPED_DIRS, detect, detect_by_nam
 pub use digest::{Algorithm, Digest};
 pub use entry::{Ecosystem, Entry, Location, PinState, Source, UnpinnedReason};
 pub use error::Error;
-pub use record::{RecordKey, go_record};
+/// The log record key type, re-exported from `lockproof-tlog` so callers of
+/// [`Entry::record_key`] need no second dependency. There is no lockfile-specific key type.
+pub use lockproof_tlog::RecordKey;
+pub use record::go_record;
 
 /// Largest lockfile this crate reads: 64 MiB. The largest real lockfiles seen are a few MiB
 /// (a 1,800-entry package-lock.json is ~1 MiB), so this leaves a wide margin while bounding
