@@ -11,9 +11,8 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use harness::{
-    Server, add_records, go_key, gotest, init_log, pad_record, run_gotest, split_records,
-};
+use harness::go_helper::gotest;
+use harness::{Server, add_records, go_key, init_log, pad_record, run_gotest, split_records};
 
 const NAME: &str = "sumdb.lockproof.test";
 

@@ -12,9 +12,8 @@ mod harness;
 #[path = "support/mod.rs"]
 mod support;
 
-use std::time::{Duration, Instant};
-
-use harness::{Server, add_records, get, go_key, gotest, init_log, pad_record};
+use harness::go_helper::{RefSumdb, gotest};
+use harness::{Server, add_records, get, go_key, init_log, pad_record};
 use lockproof_tlog::{LOCKPROOF_TILE_HEIGHT, Record, Tile, TileLevel, tree_tiles};
 
 const NAME: &str = "sumdb.reference.test";
@@ -77,29 +76,12 @@ fn responses_are_byte_identical_to_the_go_reference_server() {
 
     let file = w.join("all.records");
     std::fs::write(&file, harness::records_file(&records)).expect("write");
-    let addr_file = w.join("ref.addr");
-    let mut reference = std::process::Command::new(&bin)
-        .args(["refsumdb", "-skey"])
-        .arg(&skey)
-        .arg("-records")
-        .arg(&file)
-        .arg("-addrfile")
-        .arg(&addr_file)
-        .spawn()
-        .expect("start refsumdb");
+    let reference = RefSumdb::start(&bin, &skey, &file, &w.join("ref.addr"), &[]);
     let dir = w.join("log");
     init_log(w, &dir, NAME, Some(&skey));
     add_records(w, &dir, &records);
     let ours = Server::start(w, &dir, &[]);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !addr_file.exists() {
-        assert!(Instant::now() < deadline, "refsumdb did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let theirs = format!(
-        "http://{}",
-        std::fs::read_to_string(&addr_file).expect("addr").trim()
-    );
+    let theirs = &reference.url;
 
     let same = |path: &str| {
         let (s1, b1) = get(&format!("{}{path}", ours.url));
@@ -179,8 +161,7 @@ fn responses_are_byte_identical_to_the_go_reference_server() {
         }
     }
     assert!(compared > 300, "compared {compared} tiles");
-    let _ = reference.kill();
-    let _ = reference.wait();
+    drop(reference);
 }
 
 fn harness_width(size: u64, n: u64) -> u16 {

@@ -274,7 +274,9 @@ fn live_verify_the_projects_own_cargo_lock_against_crates_io() {
 /// GOSUMDB, with a `file://` GOPROXY the log fills from. Needs `go` and x/mod (tests/go).
 #[test]
 fn go_verifies_modules_that_log_serve_mirror_fills_from_a_file_proxy() {
-    let Some(bin) = harness::gotest() else { return };
+    let Some(bin) = harness::go_helper::gotest() else {
+        return;
+    };
     let home = tempfile::tempdir().expect("tempdir");
     let h = home.path();
     let proxy = h.join("proxy");

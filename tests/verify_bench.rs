@@ -6,20 +6,23 @@
 //! ```
 //!
 //! Prints the tables of `benchmarks/verify.md`: lockproof vs Go's own `sumdb.Client`
-//! (`tests/go/verifyref client`) on the same go.sum records against (a) Go's reference sumdb
+//! (`tests/go/gotest client`) on the same go.sum records against (a) Go's reference sumdb
 //! server and (b) a lockproof log, both trees of ≥ 10^6 records, both clients cold; and a warm
 //! 1,000-entry Cargo.lock against the lockproof log. `LOCKPROOF_BENCH_RECORDS` sets the tree
 //! size (default 1,000,000).
 
+#[path = "go_helper/mod.rs"]
+mod go_helper;
 #[path = "support/mod.rs"]
 mod support;
 #[path = "verify_util/mod.rs"]
 mod verify_util;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
 
+use go_helper::RefSumdb;
 use lockproof_tlog::{KeyName, Record, SignerKey};
 use verify_util::{cargo_lock, sha256_hex, text};
 
@@ -51,27 +54,6 @@ fn modules(n: usize) -> Vec<String> {
     (0..n)
         .map(|i| format!("example.com/mod{i}@v1.0.0"))
         .collect()
-}
-
-struct Proc(Child);
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn wait_file(p: &Path) -> String {
-    let deadline = Instant::now() + Duration::from_secs(600);
-    while !p.exists() {
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for {}",
-            p.display()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    std::fs::read_to_string(p).unwrap().trim().to_owned()
 }
 
 /// Run a command, return (wall seconds, user+sys CPU seconds, stdout+stderr).
@@ -121,23 +103,6 @@ fn requests_of(output: &str, prefix: &str) -> u64 {
                 .map(|(_, r)| r.split_whitespace().next().unwrap().parse().unwrap())
         })
         .unwrap_or_else(|| panic!("no {prefix:?} in {output}"))
-}
-
-fn build_go(dir: &Path) -> PathBuf {
-    let bin = dir.join("verifyref");
-    let st = Command::new("go")
-        .current_dir(support::repo_root().join("tests/go/verifyref"))
-        .args(["build", "-o"])
-        .arg(&bin)
-        .arg(".")
-        .env("GOPROXY", "off")
-        .env("GOSUMDB", "off")
-        .env("GOFLAGS", "-mod=mod")
-        .env("GOTOOLCHAIN", "local")
-        .status()
-        .unwrap();
-    assert!(st.success());
-    bin
 }
 
 fn compare(
@@ -195,16 +160,15 @@ fn compare(
 #[test]
 #[ignore = "benchmark: run by hand with --release --ignored --nocapture"]
 fn bench_verify_against_go_and_warm_cache() {
-    if !support::require_tool("go") {
+    let Some(go_bin) = go_helper::gotest() else {
         return;
-    }
+    };
     let pad: usize = std::env::var("LOCKPROOF_BENCH_RECORDS")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(1_000_000);
     let work = tempfile::tempdir().unwrap();
     let w = work.path();
-    let go_bin = build_go(w);
     let signer = SignerKey::from_seed(KeyName::new("bench.sumdb.test").unwrap(), [9; 32]);
     std::fs::write(w.join("skey"), signer.to_private_text()).unwrap();
     let vkey = signer.verifier_key().to_string();
@@ -213,21 +177,14 @@ fn bench_verify_against_go_and_warm_cache() {
     let records: String = (0..REAL).map(|i| go_record(i) + "\n").collect();
     std::fs::write(w.join("records"), &records).unwrap();
     let t = Instant::now();
-    let _ref = Proc(
-        Command::new(&go_bin)
-            .arg("serve")
-            .arg("-skey")
-            .arg(w.join("skey"))
-            .arg("-records")
-            .arg(w.join("records"))
-            .arg("-addrfile")
-            .arg(w.join("addr"))
-            .arg("-pad")
-            .arg(pad.to_string())
-            .spawn()
-            .unwrap(),
+    let reference = RefSumdb::start(
+        &go_bin,
+        &w.join("skey"),
+        &w.join("records"),
+        &w.join("addr"),
+        &["-spread", &pad.to_string()],
     );
-    let ref_url = format!("http://{}", wait_file(&w.join("addr")));
+    let ref_url = reference.url.clone();
     eprintln!(
         "reference server with {} records up in {:?}",
         pad + REAL,

@@ -1,79 +1,36 @@
 //! Acceptance 1 of issue 5: a go.sum verified against Go's reference checksum database
-//! (`sumdb.NewServer` from Debian's golang.org/x/mod, in `tests/go/verifyref`) passes; when the
+//! (`sumdb.NewServer` from Debian's golang.org/x/mod, in `tests/go/gotest refsumdb`) passes; when the
 //! reference server logs a wrong hash, the run fails naming that module, both hashes, the file
 //! and the line.
 
+#[path = "go_helper/mod.rs"]
+mod go_helper;
 #[path = "support/mod.rs"]
 mod support;
 #[path = "verify_util/mod.rs"]
 mod verify_util;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
-use std::time::{Duration, Instant};
+use std::path::Path;
 
+use go_helper::RefSumdb;
 use lockproof_tlog::{KeyName, Record, SignerKey};
 use verify_util::text;
 
-/// Build `tests/go/verifyref` offline (Debian's x/mod through a directory replace).
-fn build_verifyref() -> PathBuf {
-    let out_dir = std::env::temp_dir().join("lockproof-verify-go");
-    std::fs::create_dir_all(&out_dir).unwrap();
-    let bin = out_dir.join(format!("verifyref-{}", std::process::id()));
-    let status = Command::new("go")
-        .current_dir(support::repo_root().join("tests/go/verifyref"))
-        .args(["build", "-o"])
-        .arg(&bin)
-        .arg(".")
-        .env("GOPROXY", "off")
-        .env("GOSUMDB", "off")
-        .env("GOFLAGS", "-mod=mod")
-        .env("GOTOOLCHAIN", "local")
-        .env("GOCACHE", out_dir.join("gocache"))
-        .env("GOPATH", out_dir.join("gopath"))
-        .status()
-        .unwrap();
-    assert!(status.success(), "go build of tests/go/verifyref failed");
-    bin
-}
-
-/// A reference server process, killed on drop.
-struct RefServer {
-    child: Child,
-    url: String,
-}
-
-impl Drop for RefServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(bin: &Path, dir: &Path, tag: &str, tamper: Option<&str>) -> RefServer {
-    let addr = dir.join(format!("addr-{tag}"));
-    let mut cmd = Command::new(bin);
-    cmd.arg("serve")
-        .arg("-skey")
-        .arg(dir.join("skey"))
-        .arg("-records")
-        .arg(dir.join("records"))
-        .arg("-addrfile")
-        .arg(&addr)
-        .arg("-log")
-        .arg(dir.join(format!("requests-{tag}.log")));
+/// Starts Go's reference server over `dir/records`, logging requests to `requests-<tag>.log`.
+fn start(bin: &Path, dir: &Path, tag: &str, tamper: Option<&str>) -> RefSumdb {
+    let log = dir.join(format!("requests-{tag}.log"));
+    let mut extra = vec!["-log", log.to_str().unwrap()];
     if let Some(t) = tamper {
-        cmd.args(["-tamper", t]);
+        extra.extend(["-tamper", t]);
     }
-    let child = cmd.spawn().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !addr.exists() {
-        assert!(Instant::now() < deadline, "reference server did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let url = format!("http://{}", std::fs::read_to_string(&addr).unwrap().trim());
-    RefServer { child, url }
+    RefSumdb::start(
+        bin,
+        &dir.join("skey"),
+        &dir.join("records"),
+        &dir.join(format!("addr-{tag}")),
+        &extra,
+    )
 }
 
 /// The sumdb records for every module version of a go.sum (both lines; a go.mod-only entry
@@ -113,10 +70,9 @@ fn records_for(go_sum: &Path) -> String {
 
 #[test]
 fn go_sum_verifies_against_the_reference_sumdb_and_a_wrong_hash_is_named() {
-    if !support::require_tool("go") {
+    let Some(bin) = go_helper::gotest() else {
         return;
-    }
-    let bin = build_verifyref();
+    };
     let work = tempfile::tempdir().unwrap();
     let dir = work.path();
     std::fs::copy(
@@ -234,5 +190,4 @@ fn go_sum_verifies_against_the_reference_sumdb_and_a_wrong_hash_is_named() {
     );
     assert_eq!(t.matches("MISMATCH").count(), 1, "{t}");
     drop(liar);
-    let _ = std::fs::remove_file(&bin);
 }

@@ -5,10 +5,13 @@
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use crate::support;
+
+/// The Go test helper (`tests/go/gotest`), shared with the tests that do not use this harness.
+#[path = "../go_helper/mod.rs"]
+pub mod go_helper;
 
 /// A `lockproof log serve` child process, killed (SIGKILL) on drop.
 pub struct Server {
@@ -140,44 +143,6 @@ pub fn split_records(text: &str) -> Vec<String> {
         .filter(|b| !b.is_empty())
         .map(|b| format!("{b}\n"))
         .collect()
-}
-
-/// Builds the project's Go helper (`tests/go/gotest`) once per test process; `None` (after
-/// printing why) when `go` is missing locally (a failure in CI).
-pub fn gotest() -> Option<PathBuf> {
-    static BUILT: OnceLock<Option<PathBuf>> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            if !support::require_tool("go") {
-                return None;
-            }
-            let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("gotest-bin");
-            std::fs::create_dir_all(&out).expect("mkdir");
-            let bin = out.join("gotest");
-            let gocache = out.join("gocache");
-            let status = Command::new("go")
-                .current_dir(support::repo_root().join("tests/go"))
-                .args(["build", "-o"])
-                .arg(&bin)
-                .arg("./gotest")
-                .env_clear()
-                .env(
-                    "PATH",
-                    std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into()),
-                )
-                .env("HOME", &out)
-                .env("GOCACHE", &gocache)
-                .env("GOPATH", out.join("gopath"))
-                .env("GOPROXY", "off")
-                .env("GOSUMDB", "off")
-                .env("GOFLAGS", "-mod=mod")
-                .env("GOTOOLCHAIN", "local")
-                .status()
-                .expect("run go build");
-            assert!(status.success(), "building tests/go/gotest failed");
-            Some(bin)
-        })
-        .clone()
 }
 
 /// Runs the Go helper, panicking with its stderr on failure.

@@ -1,36 +1,40 @@
-// Command gotest is lockproof's Go test helper: key generation, a file:// GOPROXY builder and
-// the reference checksum database (golang.org/x/mod/sumdb.NewServer), all offline.
+// Command gotest is lockproof's one Go test helper, built offline on Debian's golang.org/x/mod
+// (golang-golang-x-mod-dev) by every Rust test that needs Go's reference implementation:
+//
+//	gotest genkey   -name N -seed HEX64 -skey F -vkey F
+//	gotest mkproxy  -out DIR -records F path@ver=srcdir...
+//	gotest refsumdb -skey F -records F [-addr A] [-addrfile F] [-log F] [-proxy DIR]
+//	                [-tamper MODE] [-pad N] [-spread N] [-tailpad N]
+//	gotest client   -vkey V -url U -dir D PATH@VERSION...
+//
+// See refsumdb.go and client.go for the server and client modes.
+//
+// Build: cd tests/go && GOPROXY=off GOFLAGS=-mod=mod GOTOOLCHAIN=local go build ./gotest
 package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"log"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 
 	"golang.org/x/mod/module"
 	"golang.org/x/mod/semver"
-	"golang.org/x/mod/sumdb"
 	"golang.org/x/mod/sumdb/dirhash"
 	"golang.org/x/mod/sumdb/note"
-	"golang.org/x/mod/sumdb/tlog"
 	modzip "golang.org/x/mod/zip"
 )
 
 func main() {
 	if len(os.Args) < 2 {
-		log.Fatal("usage: gotest genkey|mkproxy|refsumdb [flags]")
+		log.Fatal("usage: gotest genkey|mkproxy|refsumdb|client [flags]")
 	}
 	args := os.Args[2:]
 	switch os.Args[1] {
@@ -40,6 +44,8 @@ func main() {
 		mkproxy(args)
 	case "refsumdb":
 		refsumdb(args)
+	case "client":
+		client(args)
 	default:
 		log.Fatalf("unknown command %q", os.Args[1])
 	}
@@ -175,129 +181,6 @@ func writeList(dir string) error {
 	}
 	sort.Slice(vers, func(i, j int) bool { return semver.Compare(vers[i], vers[j]) < 0 })
 	return os.WriteFile(filepath.Join(dir, "list"), []byte(strings.Join(vers, "\n")+"\n"), 0o644)
-}
-
-// ops is a fixed, preloaded log for sumdb.NewServer.
-type ops struct {
-	records [][]byte
-	hashes  hashes
-	lookup  map[string]int64
-	signed  []byte
-}
-
-type hashes []tlog.Hash
-
-func (h hashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
-	out := make([]tlog.Hash, 0, len(indexes))
-	for _, i := range indexes {
-		if i < 0 || i >= int64(len(h)) {
-			return nil, os.ErrNotExist
-		}
-		out = append(out, h[i])
-	}
-	return out, nil
-}
-
-func (o *ops) Signed(ctx context.Context) ([]byte, error) { return o.signed, nil }
-
-func (o *ops) ReadRecords(ctx context.Context, id, n int64) ([][]byte, error) {
-	if id < 0 || n < 0 || id+n > int64(len(o.records)) {
-		return nil, os.ErrNotExist
-	}
-	return o.records[id : id+n], nil
-}
-
-func (o *ops) Lookup(ctx context.Context, m module.Version) (int64, error) {
-	id, ok := o.lookup[m.Path+"@"+m.Version]
-	if !ok {
-		return 0, os.ErrNotExist
-	}
-	return id, nil
-}
-
-func (o *ops) ReadTileData(ctx context.Context, t tlog.Tile) ([]byte, error) {
-	if t.L >= 0 {
-		last := (t.N<<uint(t.H) + int64(t.W)) << uint(t.H*t.L)
-		if last > int64(len(o.records)) {
-			return nil, os.ErrNotExist
-		}
-	}
-	return tlog.ReadTileData(t, o.hashes)
-}
-
-// parseRecords splits a file into records separated by blank lines.
-func parseRecords(data []byte) [][]byte {
-	var out [][]byte
-	for _, block := range strings.Split(string(data), "\n\n") {
-		block = strings.Trim(block, "\n")
-		if block != "" {
-			out = append(out, []byte(block+"\n"))
-		}
-	}
-	return out
-}
-
-func refsumdb(args []string) {
-	fs := flag.NewFlagSet("refsumdb", flag.ExitOnError)
-	skeyFile := fs.String("skey", "", "signer key file")
-	recordsFile := fs.String("records", "", "records file")
-	addrFile := fs.String("addrfile", "", "write host:port here")
-	logFile := fs.String("log", "", "append one line per request here")
-	fs.Parse(args)
-	skey, err := os.ReadFile(*skeyFile)
-	must(err)
-	signer, err := note.NewSigner(strings.TrimSpace(string(skey)))
-	must(err)
-	data, err := os.ReadFile(*recordsFile)
-	must(err)
-	o := &ops{lookup: map[string]int64{}}
-	for _, rec := range parseRecords(data) {
-		id := int64(len(o.records))
-		f := strings.Fields(strings.SplitN(string(rec), "\n", 2)[0])
-		if len(f) == 3 && strings.HasPrefix(f[2], "h1:") {
-			o.lookup[f[0]+"@"+f[1]] = id
-		}
-		o.records = append(o.records, rec)
-		hs, err := tlog.StoredHashes(id, rec, o.hashes)
-		must(err)
-		o.hashes = append(o.hashes, hs...)
-	}
-	size := int64(len(o.records))
-	th, err := tlog.TreeHash(size, o.hashes)
-	must(err)
-	o.signed, err = note.Sign(&note.Note{Text: string(tlog.FormatTree(tlog.Tree{N: size, Hash: th}))}, signer)
-	must(err)
-
-	var mu sync.Mutex
-	var logOut io.Writer = io.Discard
-	if *logFile != "" {
-		f, err := os.OpenFile(*logFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-		must(err)
-		logOut = f
-	}
-	srv := sumdb.NewServer(o)
-	prefix := "/sumdb/" + signer.Name()
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		fmt.Fprintf(logOut, "%s %s\n", r.Method, r.URL.Path)
-		mu.Unlock()
-		if strings.HasPrefix(r.URL.Path, prefix+"/") {
-			p := strings.TrimPrefix(r.URL.Path, prefix)
-			if p == "/supported" {
-				w.WriteHeader(http.StatusOK)
-				return
-			}
-			r2 := r.Clone(r.Context())
-			r2.URL.Path = p
-			r = r2
-		}
-		srv.ServeHTTP(w, r)
-	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	must(err)
-	must(os.WriteFile(*addrFile+".tmp", []byte(ln.Addr().String()+"\n"), 0o644))
-	must(os.Rename(*addrFile+".tmp", *addrFile))
-	log.Fatal(http.Serve(ln, h))
 }
 
 func must(err error) {

@@ -1,6 +1,7 @@
 //! The upstream-sumdb fetcher against Go's reference checksum database server
 //! (`golang.org/x/mod/sumdb.NewServer` from Debian's golang-golang-x-mod-dev, wrapped by the
-//! project's `refsumdb` in tests/go/, a copy of shared/interop/go-sumdb's helper).
+//! project's one Go test helper, `tests/go/gotest refsumdb` at the repository root, built once
+//! per test process by `tests/go_helper`).
 //!
 //! Needs `go` and x/mod (both in `.ci/apt-packages`). In CI (`CI=true`) a missing toolchain
 //! fails the test; locally it is skipped with a message.
@@ -10,105 +11,45 @@
     reason = "tests: a failed unwrap is a failed test"
 )]
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+#[path = "../../../tests/go_helper/mod.rs"]
+mod go_helper;
+
+use std::path::Path;
+use std::time::Duration;
+
+use go_helper::RefSumdb;
 
 use lockproof_tlog::VerifierKey;
 use lockproof_upstream::{Error, GoSumdb, Http, HttpConfig, RecordKey, Upstream};
 
-const X_MOD: &str = "/usr/share/gocode/src/golang.org/x/mod";
 /// The deterministic test key of shared/interop/go-sumdb (seed 00 01 … 1f). Tests only.
 const SKEY: &str =
     "PRIVATE+KEY+sumdb.interop.test+e657c8f2+AQABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4f";
 const VKEY: &str = "sumdb.interop.test+e657c8f2+AQOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4";
 
-fn go_available() -> bool {
-    let go = Command::new("go")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    let found = go && Path::new(X_MOD).join("sumdb").is_dir();
-    if !found {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "go and golang-golang-x-mod-dev are required in CI (.ci/apt-packages)"
-        );
-        eprintln!("skipping: go or {X_MOD} is not installed");
-    }
-    found
-}
-
-/// Builds refsumdb once per test binary, offline.
-fn refsumdb_bin() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let tmp = Path::new(env!("CARGO_TARGET_TMPDIR")).join("upstream-refsumdb");
-        let src = tmp.join("src");
-        std::fs::create_dir_all(src.join("refsumdb")).unwrap();
-        let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/go");
-        for f in ["go.mod", "refsumdb/main.go"] {
-            std::fs::copy(here.join(f), src.join(f)).unwrap();
-        }
-        let bin = tmp.join("refsumdb-bin");
-        let status = Command::new("go")
-            .args(["build", "-o"])
-            .arg(&bin)
-            .arg("./refsumdb")
-            .current_dir(&src)
-            .env("GOPROXY", "off")
-            .env("GOFLAGS", "-mod=mod")
-            .env("GOTOOLCHAIN", "local")
-            .env("GOCACHE", tmp.join("gocache"))
-            .env("GOPATH", tmp.join("gopath"))
-            .status()
-            .unwrap();
-        assert!(status.success(), "building refsumdb failed");
-        bin
-    })
-}
-
-/// A running reference server; killed (by its own pid) when dropped.
-struct RefSumdb {
-    child: Child,
+/// A running reference server over records3.txt under the interop key.
+struct RefServer {
     base: String,
+    _server: RefSumdb,
     _dir: tempfile::TempDir,
 }
 
-impl Drop for RefSumdb {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(extra: &[&str]) -> RefSumdb {
+fn start(extra: &[&str]) -> RefServer {
+    let bin = go_helper::gotest().unwrap();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("skey"), SKEY).unwrap();
     let records =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/go-sumdb-vectors/records3.txt");
-    let addr = dir.path().join("addr");
-    let child = Command::new(refsumdb_bin())
-        .arg("-skey")
-        .arg(dir.path().join("skey"))
-        .arg("-records")
-        .arg(&records)
-        .arg("-addrfile")
-        .arg(&addr)
-        .args(extra)
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !addr.exists() {
-        assert!(Instant::now() < deadline, "refsumdb did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let base = format!("http://{}", std::fs::read_to_string(&addr).unwrap().trim());
-    RefSumdb {
-        child,
-        base,
+    let server = RefSumdb::start(
+        &bin,
+        &dir.path().join("skey"),
+        &records,
+        &dir.path().join("addr"),
+        extra,
+    );
+    RefServer {
+        base: server.url.clone(),
+        _server: server,
         _dir: dir,
     }
 }
@@ -136,7 +77,7 @@ fn records3() -> Vec<String> {
 
 #[test]
 fn copies_verified_records_from_the_reference_sumdb_with_multi_level_tiles() {
-    if !go_available() {
+    if go_helper::gotest().is_none() {
         return;
     }
     // 300 filler records first: the real ones sit in the second level-0 tile, so verifying
@@ -171,7 +112,7 @@ fn copies_verified_records_from_the_reference_sumdb_with_multi_level_tiles() {
 
 #[test]
 fn rejects_a_lookup_answer_that_is_not_the_logged_record() {
-    if !go_available() {
+    if go_helper::gotest().is_none() {
         return;
     }
     let server = start(&["-tamper", "lookuplie=example.com/hello@v1.0.0"]);
@@ -191,7 +132,7 @@ fn rejects_a_lookup_answer_that_is_not_the_logged_record() {
 
 #[test]
 fn rejects_a_tree_signed_by_another_key_of_the_same_name() {
-    if !go_available() {
+    if go_helper::gotest().is_none() {
         return;
     }
     let server = start(&["-tamper", "badsig"]);
@@ -203,7 +144,7 @@ fn rejects_a_tree_signed_by_another_key_of_the_same_name() {
 
 #[test]
 fn detects_a_database_that_forks_its_history_between_lookups() {
-    if !go_available() {
+    if go_helper::gotest().is_none() {
         return;
     }
     // Two servers under one key: the second logged a different record at index 0, so its tree
@@ -232,7 +173,7 @@ fn detects_a_database_that_forks_its_history_between_lookups() {
 
 #[test]
 fn a_wrong_verifier_key_is_a_verification_error() {
-    if !go_available() {
+    if go_helper::gotest().is_none() {
         return;
     }
     let server = start(&[]);
