@@ -12,34 +12,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use harness::go_helper::gotest;
-use harness::{Server, add_records, go_key, init_log, pad_record, run_gotest, split_records};
+use harness::{Server, add_records, go_fixture_proxy, go_key, init_log, pad_record};
 
 const NAME: &str = "sumdb.lockproof.test";
-
-/// The three fixture module versions as a file:// proxy; returns (proxy dir, records by key).
-fn make_proxy(bin: &Path, work: &Path) -> (PathBuf, Vec<String>) {
-    let proxy = work.join("proxy");
-    let records = work.join("modules.records");
-    let m = support::fixture("go-modules");
-    let arg = |spec: &str, dir: &str| format!("{spec}={}", m.join(dir).display());
-    run_gotest(
-        bin,
-        &[
-            "mkproxy",
-            "-out",
-            proxy.to_str().expect("utf8"),
-            "-records",
-            records.to_str().expect("utf8"),
-            &arg("example.com/hello@v1.0.0", "hello-v1.0.0"),
-            &arg("example.com/hello@v1.1.0", "hello-v1.1.0"),
-            &arg("example.org/Greet@v0.1.0", "greet-v0.1.0"),
-        ],
-    );
-    (
-        proxy,
-        split_records(&std::fs::read_to_string(records).expect("records")),
-    )
-}
 
 /// Runs `go` under a scrubbed environment (as `env -i`): no GONOSUMDB/GOPRIVATE/GOFLAGS leak in.
 fn go(
@@ -94,7 +69,7 @@ fn go_accepts_the_log_across_a_tile_boundary_and_an_honest_growth() {
     let Some(bin) = gotest() else { return };
     let work = tempfile::tempdir().expect("tempdir");
     let w = work.path();
-    let (proxy, modules) = make_proxy(&bin, w);
+    let (proxy, modules) = go_fixture_proxy(&bin, w);
     let (hello1, hello11, greet) = (&modules[0], &modules[1], &modules[2]);
     let (skey, go_vkey) = go_key(&bin, w, NAME);
     let dir = w.join("log");
@@ -253,7 +228,7 @@ fn go_reports_a_security_error_when_the_log_holds_a_wrong_hash() {
     let Some(bin) = gotest() else { return };
     let work = tempfile::tempdir().expect("tempdir");
     let w = work.path();
-    let (proxy, modules) = make_proxy(&bin, w);
+    let (proxy, modules) = go_fixture_proxy(&bin, w);
     let dir = w.join("log");
     let vkey = init_log(w, &dir, NAME, None);
     // A consistently signed log that lies about hello v1.0.0's zip hash.
@@ -285,7 +260,7 @@ fn go_detects_a_log_restarted_under_the_same_key_with_another_history() {
     let Some(bin) = gotest() else { return };
     let work = tempfile::tempdir().expect("tempdir");
     let w = work.path();
-    let (proxy, modules) = make_proxy(&bin, w);
+    let (proxy, modules) = go_fixture_proxy(&bin, w);
     let (skey, _) = go_key(&bin, w, NAME);
     let gopath = w.join("gopath");
     let app = app_module(w, "app");

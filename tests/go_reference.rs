@@ -26,39 +26,14 @@ fn responses_are_byte_identical_to_the_go_reference_server() {
     let (skey, _) = go_key(&bin, w, NAME);
 
     // Records: three real module versions, 300 Go fillers and some ecosystem records, mixed.
-    let proxy = w.join("proxy");
-    let mods = w.join("mods.records");
-    let m = support::fixture("go-modules");
-    harness::run_gotest(
-        &bin,
-        &[
-            "mkproxy",
-            "-out",
-            proxy.to_str().expect("utf8"),
-            "-records",
-            mods.to_str().expect("utf8"),
-            &format!(
-                "example.com/hello@v1.0.0={}",
-                m.join("hello-v1.0.0").display()
-            ),
-            &format!(
-                "example.org/Greet@v0.1.0={}",
-                m.join("greet-v0.1.0").display()
-            ),
-            &format!(
-                "example.com/hello@v1.1.0={}",
-                m.join("hello-v1.1.0").display()
-            ),
-        ],
-    );
-    let modules = harness::split_records(&std::fs::read_to_string(&mods).expect("records"));
+    let (_, modules) = harness::go_fixture_proxy(&bin, w);
     let mut records: Vec<String> = Vec::new();
     for i in 0..300 {
         if i == 17 {
             records.push(modules[0].clone());
         }
         if i == 260 {
-            records.push(modules[1].clone());
+            records.push(modules[2].clone());
             records.push(format!("cargo/serde 1.0.219 sha256:{}\n", "ab".repeat(32)));
             records.push(format!(
                 "npm/@babel/core 7.24.0 sha512:{}\n",
@@ -67,7 +42,7 @@ fn responses_are_byte_identical_to_the_go_reference_server() {
         }
         records.push(pad_record("r", i));
     }
-    records.push(modules[2].clone());
+    records.push(modules[1].clone());
     records.push(format!(
         "pypi/requests 2.31.0 requests-2.31.0-py3-none-any.whl sha256:{}\n",
         "ef".repeat(32)

@@ -279,22 +279,7 @@ fn go_verifies_modules_that_log_serve_mirror_fills_from_a_file_proxy() {
     };
     let home = tempfile::tempdir().expect("tempdir");
     let h = home.path();
-    let proxy = h.join("proxy");
-    let m = support::fixture("go-modules");
-    let arg = |spec: &str, dir: &str| format!("{spec}={}", m.join(dir).display());
-    harness::run_gotest(
-        &bin,
-        &[
-            "mkproxy",
-            "-out",
-            proxy.to_str().expect("utf8"),
-            "-records",
-            h.join("records").to_str().expect("utf8"),
-            &arg("example.com/hello@v1.0.0", "hello-v1.0.0"),
-            &arg("example.com/hello@v1.1.0", "hello-v1.1.0"),
-            &arg("example.org/Greet@v0.1.0", "greet-v0.1.0"),
-        ],
-    );
+    let (proxy, _) = harness::go_fixture_proxy(&bin, h);
     let dir = h.join("log");
     let vkey = harness::init_log(h, &dir, "sumdb.mirror.cli.test", None);
     let upstream = format!("go=file://{}", proxy.display());

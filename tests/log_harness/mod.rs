@@ -145,6 +145,33 @@ pub fn split_records(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The three fixture module versions (`fixtures/go-modules`: example.com/hello v1.0.0 and
+/// v1.1.0, example.org/Greet v0.1.0, in that order) as a `file://` GOPROXY under `work/proxy`,
+/// built by `gotest mkproxy`; returns (proxy dir, their sumdb records in that order).
+pub fn go_fixture_proxy(bin: &Path, work: &Path) -> (PathBuf, Vec<String>) {
+    let proxy = work.join("proxy");
+    let records = work.join("modules.records");
+    let m = support::fixture("go-modules");
+    let arg = |spec: &str, dir: &str| format!("{spec}={}", m.join(dir).display());
+    run_gotest(
+        bin,
+        &[
+            "mkproxy",
+            "-out",
+            proxy.to_str().expect("utf8"),
+            "-records",
+            records.to_str().expect("utf8"),
+            &arg("example.com/hello@v1.0.0", "hello-v1.0.0"),
+            &arg("example.com/hello@v1.1.0", "hello-v1.1.0"),
+            &arg("example.org/Greet@v0.1.0", "greet-v0.1.0"),
+        ],
+    );
+    (
+        proxy,
+        split_records(&std::fs::read_to_string(records).expect("records")),
+    )
+}
+
 /// Runs the Go helper, panicking with its stderr on failure.
 pub fn run_gotest(bin: &Path, args: &[&str]) {
     let out = Command::new(bin).args(args).output().expect("run gotest");
