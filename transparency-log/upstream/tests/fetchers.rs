@@ -94,7 +94,7 @@ fn npm_fetcher_converts_the_sri_integrity_to_hex() {
     let seen = server.seen.lock().unwrap();
     assert!(
         seen[0]
-            .1
+            .accept
             .as_deref()
             .unwrap()
             .starts_with("application/vnd.npm.install-v1+json")
@@ -136,7 +136,7 @@ fn pypi_fetcher_uses_the_pep_691_json_simple_api() {
     );
     let seen = server.seen.lock().unwrap();
     assert_eq!(
-        seen[0].1.as_deref(),
+        seen[0].accept.as_deref(),
         Some("application/vnd.pypi.simple.v1+json")
     );
     drop(seen);

@@ -3,11 +3,9 @@
 //! entries, serving an axum router on 127.0.0.1:0, and verifying through lockproof-verify.
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
 
-use std::collections::{BTreeMap, HashMap};
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -16,109 +14,10 @@ use lockproof_log::Log;
 use lockproof_mirror::{Filler, FillerConfig, Limits, Upstreams};
 use lockproof_upstream::{Http, HttpConfig};
 
-/// One canned response.
-#[derive(Clone, Debug)]
-pub struct Reply {
-    pub status: u16,
-    pub body: Vec<u8>,
-    pub delay: Duration,
-}
+#[path = "../../../upstream/tests/fake_registry/mod.rs"]
+mod fake_registry;
 
-impl Reply {
-    pub fn ok(body: impl Into<Vec<u8>>) -> Self {
-        Self {
-            status: 200,
-            body: body.into(),
-            delay: Duration::ZERO,
-        }
-    }
-    pub fn status(status: u16) -> Self {
-        Self {
-            status,
-            body: Vec::new(),
-            delay: Duration::ZERO,
-        }
-    }
-    pub fn slow(body: impl Into<Vec<u8>>, delay: Duration) -> Self {
-        Self {
-            status: 200,
-            body: body.into(),
-            delay,
-        }
-    }
-}
-
-/// A fake registry: path → reply (unknown paths are 404), with a log of the paths asked.
-#[derive(Clone)]
-pub struct FakeRegistry {
-    pub base: String,
-    pub routes: Arc<Mutex<HashMap<String, Reply>>>,
-    pub seen: Arc<Mutex<Vec<String>>>,
-}
-
-impl FakeRegistry {
-    pub fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let routes: Arc<Mutex<HashMap<String, Reply>>> = Arc::default();
-        let seen: Arc<Mutex<Vec<String>>> = Arc::default();
-        let (r2, s2) = (Arc::clone(&routes), Arc::clone(&seen));
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { continue };
-                let (routes, seen) = (Arc::clone(&r2), Arc::clone(&s2));
-                std::thread::spawn(move || {
-                    let mut reader = BufReader::new(stream.try_clone().unwrap());
-                    let mut request_line = String::new();
-                    if reader.read_line(&mut request_line).is_err() {
-                        return;
-                    }
-                    let path = request_line.split(' ').nth(1).unwrap_or("").to_string();
-                    loop {
-                        let mut line = String::new();
-                        if reader.read_line(&mut line).is_err() || line == "\r\n" || line.is_empty()
-                        {
-                            break;
-                        }
-                    }
-                    seen.lock().unwrap().push(path.clone());
-                    let reply = routes
-                        .lock()
-                        .unwrap()
-                        .get(&path)
-                        .cloned()
-                        .unwrap_or(Reply::status(404));
-                    std::thread::sleep(reply.delay);
-                    let head = format!(
-                        "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                        reply.status,
-                        reply.body.len()
-                    );
-                    let _ = stream.write_all(head.as_bytes());
-                    let _ = stream.write_all(&reply.body);
-                });
-            }
-        });
-        Self { base, routes, seen }
-    }
-
-    pub fn set(&self, path: &str, reply: Reply) {
-        self.routes.lock().unwrap().insert(path.to_owned(), reply);
-    }
-
-    pub fn requests(&self) -> usize {
-        self.seen.lock().unwrap().len()
-    }
-
-    pub fn requests_for(&self, path: &str) -> usize {
-        self.seen
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|p| *p == path)
-            .count()
-    }
-}
+pub use fake_registry::{FakeRegistry, Reply};
 
 pub fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
