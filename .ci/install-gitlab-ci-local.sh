@@ -5,7 +5,7 @@
 #
 # Idempotent: `npm install` into .ci/cache once, check the installed package's integrity
 # against the value pinned below, and link .ci/venv/bin/gitlab-ci-local so it is on the PATH
-# that .ci/run and .ci/test set up. Needs Debian's rsync (.ci/apt-packages). Prints the path.
+# that .ci/run sets up. Needs Debian's rsync (.ci/apt-packages). Prints the path.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -5,7 +5,7 @@
 #
 # Idempotent: `npm pack` into .ci/cache once (checked against the registry's published
 # integrity below), unpack, and link .ci/venv/bin/sarif-multitool so it is on the PATH that
-# .ci/run and .ci/test set up. Prints the path of the binary.
+# .ci/run sets up. Prints the path of the binary.
 #
 # Note: the multitool exits 0 even when it reports errors; read its --output SARIF.
 set -euo pipefail
