@@ -1,6 +1,5 @@
 //! Fill counters, rendered in the Prometheus text format next to the log's own metrics.
 
-use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -76,11 +75,7 @@ impl FillMetrics {
         let c = self.counts();
         let mut out = String::new();
         let mut counter = |name: &str, help: &str, v: String| {
-            // Writing to a String cannot fail.
-            let _ = write!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {v}\n"
-            );
+            lockproof_log::write_metric(&mut out, name, help, "counter", v);
         };
         counter(
             "lockproof_mirror_fills_total",

@@ -60,7 +60,7 @@ pub use dir::DirStorage;
 pub use edge::tile_width_at;
 pub use error::Error;
 pub use log::{AddOutcome, AddStatus, Log, Published, Status};
-pub use metrics::Metrics;
+pub use metrics::{Metrics, write_metric};
 pub use storage::{
     MAX_LEVEL, Storage, StoredTile, TILE_HEIGHT, TILE_WIDTH, TileId, TileLevel, TileWrite,
 };

@@ -11,6 +11,24 @@ const BATCH_BUCKETS: [f64; 10] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0,
 ];
 
+/// Appends one single-value metric in the [Prometheus text exposition format]: its `# HELP`
+/// and `# TYPE` lines and `name value`. `kind` is `counter` or `gauge`.
+///
+/// [Prometheus text exposition format]: https://prometheus.io/docs/instrumenting/exposition_formats/
+pub fn write_metric(
+    out: &mut String,
+    name: &str,
+    help: &str,
+    kind: &str,
+    value: impl std::fmt::Display,
+) {
+    // Writing to a String cannot fail.
+    let _ = write!(
+        out,
+        "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n"
+    );
+}
+
 /// Counters and gauges of one log.
 #[derive(Debug, Default)]
 pub struct Metrics {
@@ -77,13 +95,7 @@ impl Metrics {
     #[must_use]
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let g = |o: &mut String, name: &str, help: &str, kind: &str, v: u64| {
-            // Writing to a String cannot fail.
-            let _ = write!(
-                o,
-                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}\n"
-            );
-        };
+        let g = write_metric;
         g(
             &mut out,
             "lockproof_log_tree_size",
