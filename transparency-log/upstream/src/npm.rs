@@ -8,10 +8,7 @@
 //!
 //! [Subresource Integrity]: https://www.w3.org/TR/SRI/
 
-use base64::Engine as _;
 use serde::Deserialize;
-
-use lockproof_tlog::DigestAlgorithm;
 
 use crate::{Ecosystem, Error, Http, Record, RecordKey, Upstream, limits, malformed};
 
@@ -53,56 +50,6 @@ impl NpmRegistry {
     }
 }
 
-/// Pick the strongest hash of an SRI string; returns (algorithm, digest bytes).
-fn strongest_sri(url: &str, sri: &str) -> Result<(DigestAlgorithm, Vec<u8>), Error> {
-    let mut best: Option<(u8, DigestAlgorithm, Vec<u8>)> = None;
-    for token in sri.split_ascii_whitespace() {
-        let Some((alg, rest)) = token.split_once('-') else {
-            return Err(malformed(
-                url,
-                format!("integrity {token:?} has no algorithm prefix"),
-            ));
-        };
-        // An SRI hash may carry `?options` after the base64; none are defined, so drop them.
-        let b64 = rest.split('?').next().unwrap_or(rest);
-        let (rank, name, len) = match alg {
-            "sha512" => (3, DigestAlgorithm::Sha512, 64),
-            "sha384" => (2, DigestAlgorithm::Sha384, 48),
-            "sha256" => (1, DigestAlgorithm::Sha256, 32),
-            "sha1" => continue,
-            other => {
-                return Err(malformed(
-                    url,
-                    format!("integrity uses unknown algorithm {other:?}"),
-                ));
-            }
-        };
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(b64)
-            .map_err(|e| malformed(url, format!("integrity {token:?} is not base64: {e}")))?;
-        if bytes.len() != len {
-            return Err(malformed(
-                url,
-                format!(
-                    "{} integrity has {} bytes, want {len}",
-                    name.as_str(),
-                    bytes.len()
-                ),
-            ));
-        }
-        if best.as_ref().is_none_or(|(r, _, _)| rank > *r) {
-            best = Some((rank, name, bytes));
-        }
-    }
-    best.map(|(_, name, bytes)| (name, bytes))
-        .ok_or_else(|| Error::Unsupported {
-            url: url.to_string(),
-            reason:
-                "the registry publishes only SHA-1 for this version; lockproof does not log SHA-1"
-                    .into(),
-        })
-}
-
 impl Upstream for NpmRegistry {
     fn ecosystem(&self) -> Option<Ecosystem> {
         Some(Ecosystem::Npm)
@@ -126,7 +73,19 @@ impl Upstream for NpmRegistry {
                 reason: format!("version {} has no dist.integrity", key.version()),
             });
         };
-        let (alg, digest) = strongest_sri(&url, integrity)?;
-        crate::ecosystem_record(&url, key, alg, digest).map(Some)
+        // The strongest hash wins (W3C SRI); lockfiles and registries share one normaliser.
+        let digest = lockproof_lockfile::Digest::from_sri(integrity)
+            .map_err(|e| malformed(&url, format!("dist.integrity: {e}")))?;
+        let Some(digest) = digest.to_record_digest() else {
+            return Err(Error::Unsupported {
+                url,
+                reason: "the registry publishes only SHA-1 for this version; lockproof does not \
+                         log SHA-1"
+                    .into(),
+            });
+        };
+        Record::ecosystem(key.clone(), digest)
+            .map(Some)
+            .map_err(|e| malformed(&url, e.to_string()))
     }
 }

@@ -229,6 +229,19 @@ impl Digest {
         &self.bytes[..self.algorithm.digest_len()]
     }
 
+    /// This digest as a log record carries it (lowercase hex in `<alg>:<hex>`), or `None` for
+    /// SHA-1, which is never logged, and Go's `h1:`, which Go records carry in their own form.
+    pub fn to_record_digest(&self) -> Option<lockproof_tlog::Digest> {
+        use lockproof_tlog::DigestAlgorithm as D;
+        let algorithm = match self.algorithm {
+            Algorithm::Sha256 => D::Sha256,
+            Algorithm::Sha384 => D::Sha384,
+            Algorithm::Sha512 => D::Sha512,
+            Algorithm::Sha1 | Algorithm::GoH1 => return None,
+        };
+        lockproof_tlog::Digest::new(algorithm, self.bytes().to_vec()).ok()
+    }
+
     /// Lowercase hex of the bytes, the one encoding used in log records.
     pub fn to_hex(&self) -> String {
         hex::encode(self.bytes())

@@ -76,14 +76,9 @@ impl Entry {
                 digest.to_sri()
             ));
         }
-        let artifact = key.artifact().map(|a| format!(" {a}")).unwrap_or_default();
-        Some(format!(
-            "{} {}{} {}\n",
-            key.name(),
-            key.version(),
-            artifact,
-            digest
-        ))
+        lockproof_tlog::Record::ecosystem(key, digest.to_record_digest()?)
+            .ok()
+            .map(|record| record.text().to_owned())
     }
 }
 
