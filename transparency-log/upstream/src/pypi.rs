@@ -34,27 +34,6 @@ struct File {
     hashes: std::collections::BTreeMap<String, String>,
 }
 
-/// The [PEP 503] normalised form of a project name: lowercase, runs of `-`, `_` and `.`
-/// collapsed to one `-`.
-///
-/// [PEP 503]: https://peps.python.org/pep-0503/#normalized-names
-pub(crate) fn normalize_name(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut sep = false;
-    for c in name.chars() {
-        if matches!(c, '-' | '_' | '.') {
-            sep = true;
-            continue;
-        }
-        if sep && !out.is_empty() {
-            out.push('-');
-        }
-        sep = false;
-        out.push(c.to_ascii_lowercase());
-    }
-    out
-}
-
 impl PypiSimple {
     /// An index at `base`.
     pub fn new(base: &str, http: Http) -> Self {
@@ -72,7 +51,7 @@ impl Upstream for PypiSimple {
 
     fn fetch(&self, key: &RecordKey) -> Result<Option<Record>, Error> {
         crate::expect_ecosystem(key, Ecosystem::Pypi)?;
-        let name = normalize_name(key.package_name());
+        let name = lockproof_lockfile::pep503(key.package_name());
         if name != key.package_name() {
             return Err(Error::InvalidRequest(format!(
                 "{key}: pypi names are logged in PEP 503 normalised form ({name})"

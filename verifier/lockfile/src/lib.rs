@@ -72,6 +72,7 @@ pub use error::Error;
 /// The log record key type, re-exported from `lockproof-tlog` so callers of
 /// [`Entry::record_key`] need no second dependency. There is no lockfile-specific key type.
 pub use lockproof_tlog::RecordKey;
+pub use formats::pep503;
 pub use record::go_record;
 
 /// Largest lockfile this crate reads: 64 MiB. The largest real lockfiles seen are a few MiB

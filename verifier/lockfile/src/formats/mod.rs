@@ -103,8 +103,11 @@ impl Builder<'_> {
     }
 }
 
-/// A PyPI project name normalised per PEP 503: lowercase, runs of `-`, `_`, `.` become `-`.
-pub(crate) fn pep503(name: &str) -> String {
+/// A PyPI project name normalised per [PEP 503]: lowercase, runs of `-`, `_`, `.` become `-`
+/// (Python's `re.sub(r"[-_.]+", "-", name).lower()`).
+///
+/// [PEP 503]: https://peps.python.org/pep-0503/#normalized-names
+pub fn pep503(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     let mut in_run = false;
     for c in name.chars() {
