@@ -69,10 +69,10 @@ pub use detect::{Format, MAX_DISCOVER_DEPTH, SKIPPED_DIRS, detect, detect_by_nam
 pub use digest::{Algorithm, Digest};
 pub use entry::{Ecosystem, Entry, Location, PinState, Source, UnpinnedReason};
 pub use error::Error;
+pub use formats::pep503;
 /// The log record key type, re-exported from `lockproof-tlog` so callers of
 /// [`Entry::record_key`] need no second dependency. There is no lockfile-specific key type.
 pub use lockproof_tlog::RecordKey;
-pub use formats::pep503;
 pub use record::go_record;
 
 /// Largest lockfile this crate reads: 64 MiB. The largest real lockfiles seen are a few MiB
