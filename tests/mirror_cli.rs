@@ -61,13 +61,10 @@ fn index_for(lockfile: &Path) -> BTreeMap<String, String> {
     let mut out: BTreeMap<String, String> = BTreeMap::new();
     for e in lockproof_lockfile::parse(lockfile).expect("parse") {
         let Some(d) = e.digest.as_ref() else { continue };
-        let n = e.name.to_ascii_lowercase();
-        let path = match n.len() {
-            1 => format!("/1/{n}"),
-            2 => format!("/2/{n}"),
-            3 => format!("/3/{}/{n}", &n[..1]),
-            _ => format!("/{}/{}/{n}", &n[..2], &n[2..4]),
-        };
+        let path = format!(
+            "/{}",
+            lockproof_upstream::CratesIndex::index_path(&e.name).expect("crate name")
+        );
         let line = serde_json::json!({"name": e.name, "vers": e.version, "deps": [],
             "cksum": d.to_hex(), "features": {}, "yanked": false});
         out.entry(path).or_default().push_str(&format!("{line}\n"));
