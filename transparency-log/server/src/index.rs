@@ -13,8 +13,12 @@
 //! commit covers). Opening a transaction and its table cost ~4,300 instructions per lookup
 //! (a tracker lock plus a read of the table directory; callgrind), more than a warm B-tree read.
 //! The cost: the one superseded snapshot stays pinned until the lookups still using it finish,
-//! which only delays the reuse of the pages one commit replaced. Hits are also kept in a bounded
-//! in-memory cache ([`crate::hot`]).
+//! which only delays the reuse of the pages one commit replaced.
+//!
+//! Reads go to memory first: a complete in-memory mirror of the table ([`crate::keytable`],
+//! within a byte budget) answers lookups and the sequencer's dedup checks without a B-tree read.
+//! Only when a log outgrows that budget do reads go to the B-tree, with recent hits kept in a
+//! bounded cache ([`crate::hot`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -25,6 +29,7 @@ use redb::{
 
 use crate::Error;
 use crate::hot::HotEntries;
+use crate::keytable::{KEY_TABLE_MAX_BYTES, KeyTable, Probe};
 
 /// lookup key → (leaf index, record text). The text is a copy of the data-tile entry, kept so
 /// that a lookup is one B-tree read instead of a data-tile read and split.
@@ -63,7 +68,9 @@ pub(crate) struct Index {
     path: PathBuf,
     /// The snapshot lookups read: the latest commit (see the module docs).
     keys: RwLock<Option<Arc<KeysSnapshot>>>,
-    /// Recent hits, answered without touching the B-tree.
+    /// Every key in memory, while the log fits the budget.
+    table: KeyTable,
+    /// Recent hits, answered without touching the B-tree (used once `table` is dropped).
     hot: HotEntries,
 }
 
@@ -86,6 +93,7 @@ impl Index {
             db: Db::ReadWrite(db),
             path: path.to_path_buf(),
             keys: RwLock::new(None),
+            table: KeyTable::new(table_budget()),
             hot: HotEntries::new(),
         };
         // Make sure the tables exist so readers never see "table does not exist".
@@ -103,10 +111,49 @@ impl Index {
             db: Db::ReadOnly(db),
             path: path.to_path_buf(),
             keys: RwLock::new(None),
+            table: KeyTable::new(table_budget()),
             hot: HotEntries::new(),
         };
         idx.refresh()?;
         Ok(idx)
+    }
+
+    /// Fills the in-memory table from the B-tree; until it is complete, reads go to the
+    /// B-tree. Stops early, leaving reads on the B-tree, if the budget is exceeded; a read
+    /// error drops the table too, and so does `keep_going` returning `false` (asked every
+    /// 4,096 keys). Returns whether the table is complete. A second call does nothing.
+    pub(crate) fn load_table(&self, keep_going: impl Fn() -> bool) -> Result<bool, Error> {
+        use redb::ReadableTable as _;
+        if !self.table.start_filling() {
+            return Ok(self.table.is_complete());
+        }
+        // A fresh snapshot, taken after pushes started being kept: every commit is either in
+        // it or pushed by `write` (or both; the table keeps the first copy of a key).
+        let loaded = (|| {
+            let txn = self.begin_read()?;
+            let keys = txn.open_table(KEYS).map_err(|e| err(&self.path, e))?;
+            for (n, item) in keys.iter().map_err(|e| err(&self.path, e))?.enumerate() {
+                let (k, v) = item.map_err(|e| err(&self.path, e))?;
+                let (index, record) = v.value();
+                if !self.table.push(k.value(), index, record) || (n % 4096 == 4095 && !keep_going())
+                {
+                    self.table.drop_all();
+                    return Ok(false);
+                }
+            }
+            Ok::<_, Error>(true)
+        })();
+        match loaded {
+            Ok(true) => {
+                self.table.finish_filling();
+                Ok(true)
+            }
+            Ok(false) => Ok(false),
+            Err(e) => {
+                self.table.drop_all();
+                Err(e)
+            }
+        }
     }
 
     /// Replaces the lookup snapshot by one of the latest commit.
@@ -149,6 +196,16 @@ impl Index {
                 record: record.to_vec(),
             }));
         }
+        match self.table.get(key) {
+            Probe::Hit(index, record) => {
+                if promote_to_hot() {
+                    self.hot.insert(key, index, &record);
+                }
+                return Ok(Some(IndexEntry { index, record }));
+            }
+            Probe::Miss => return Ok(None),
+            Probe::Unknown => {}
+        }
         let keys = self.keys()?;
         let v = keys.0.get(key).map_err(|e| err(&self.path, e))?;
         Ok(v.map(|g| {
@@ -161,22 +218,29 @@ impl Index {
         }))
     }
 
-    /// The leaf indexes stored for `keys` (one read transaction for all of them).
+    /// The leaf indexes stored for `keys` (from memory, or one B-tree snapshot for all of them).
     pub(crate) fn get_many<'k>(
         &self,
         keys: impl IntoIterator<Item = &'k str>,
     ) -> Result<Vec<Option<IndexEntry>>, Error> {
-        let txn = self.begin_read()?;
-        let table = txn.open_table(KEYS).map_err(|e| err(&self.path, e))?;
+        let mut btree = None;
         keys.into_iter()
-            .map(|k| {
-                Ok(table.get(k).map_err(|e| err(&self.path, e))?.map(|g| {
-                    let (index, rec) = g.value();
-                    IndexEntry {
-                        index,
-                        record: rec.to_vec(),
-                    }
-                }))
+            .map(|k| match self.table.get(k) {
+                Probe::Hit(index, record) => Ok(Some(IndexEntry { index, record })),
+                Probe::Miss => Ok(None),
+                Probe::Unknown => {
+                    let keys = match &btree {
+                        Some(keys) => keys,
+                        None => btree.insert(self.keys()?),
+                    };
+                    Ok(keys.0.get(k).map_err(|e| err(&self.path, e))?.map(|g| {
+                        let (index, rec) = g.value();
+                        IndexEntry {
+                            index,
+                            record: rec.to_vec(),
+                        }
+                    }))
+                }
             })
             .collect()
     }
@@ -224,6 +288,12 @@ impl Index {
             }
         }
         txn.commit().map_err(|e| err(&self.path, e))?;
+        self.table.extend(
+            entries
+                .iter()
+                .zip(records)
+                .map(|((k, i), rec)| (k.as_str(), *i, rec.as_slice())),
+        );
         self.refresh()
     }
 
@@ -234,6 +304,34 @@ impl Index {
         let table = txn.open_table(KEYS).map_err(|e| err(&self.path, e))?;
         table.len().map_err(|e| err(&self.path, e))
     }
+}
+
+/// Whether a hit in the in-memory table should also go into the hot cache: one in
+/// [`HOT_PROMOTE_EVERY`] per thread. The hot cache is small, so its entries stay in the CPU's
+/// caches and TLB where the table's are spread over hundreds of MB; a key asked for often is
+/// promoted after a few lookups, while a stream of distinct keys churns the cache (and its
+/// eviction) 16 times less.
+fn promote_to_hot() -> bool {
+    thread_local! {
+        static HITS: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    }
+    HITS.with(|h| {
+        let n = h.get().wrapping_add(1);
+        h.set(n);
+        n % HOT_PROMOTE_EVERY == 0
+    })
+}
+
+/// See [`promote_to_hot`].
+const HOT_PROMOTE_EVERY: u32 = 16;
+
+/// The in-memory table's budget: [`KEY_TABLE_MAX_BYTES`], or `LOCKPROOF_LOG_MEMORY_INDEX_BYTES`
+/// from the environment (`0` keeps every read on the B-tree).
+fn table_budget() -> usize {
+    std::env::var("LOCKPROOF_LOG_MEMORY_INDEX_BYTES")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(KEY_TABLE_MAX_BYTES)
 }
 
 fn err(path: &Path, e: impl std::fmt::Display) -> Error {

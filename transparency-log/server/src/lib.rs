@@ -50,6 +50,7 @@ mod error;
 mod hot;
 pub mod http;
 mod index;
+mod keytable;
 mod log;
 mod metrics;
 mod recovery;

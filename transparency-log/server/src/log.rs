@@ -533,6 +533,32 @@ impl Log {
             .ok_or_else(|| Error::Stopped("the log was opened read-only".into()))
     }
 
+    /// Loads the key index into memory (see the `keytable` module: a complete in-memory copy,
+    /// within a byte budget of 1 GiB or `LOCKPROOF_LOG_MEMORY_INDEX_BYTES`), after which
+    /// lookups and dedup checks no longer read the B-tree. Lookups are answered from the
+    /// B-tree meanwhile and whenever the log outgrows the budget. [`http::router`] starts this
+    /// on a background thread. Returns whether the copy is complete; a second call does
+    /// nothing.
+    ///
+    /// [`http::router`]: crate::http::router
+    ///
+    /// # Errors
+    /// [`Error::Index`] if the index cannot be read (reads then stay on the B-tree).
+    pub fn load_memory_index(&self) -> Result<bool, Error> {
+        self.shared.index.load_table(|| true)
+    }
+
+    /// [`Log::load_memory_index`] on a background thread that holds only the shared state (not
+    /// the writer). It gives up as soon as it holds the last reference, so a dropped log's
+    /// index is closed within a few thousand keys' time. If the thread cannot be spawned,
+    /// reads simply stay on the B-tree.
+    pub(crate) fn spawn_memory_index_load(&self) {
+        let shared = Arc::clone(&self.shared);
+        let _ = std::thread::Builder::new()
+            .name("lockproof-index-load".into())
+            .spawn(move || shared.index.load_table(|| Arc::strong_count(&shared) > 1));
+    }
+
     /// A summary for `lockproof log status`.
     ///
     /// # Errors

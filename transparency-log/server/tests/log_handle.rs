@@ -368,3 +368,49 @@ fn a_lost_index_is_rebuilt_from_the_data_tiles() {
     assert_eq!(log.status().expect("status").indexed_keys, 600);
     assert_eq!(audit(&log, &mut |_, _| {}).expect("audit").problem, None);
 }
+
+#[test]
+fn lookups_and_dedup_agree_while_and_after_the_key_index_loads_into_memory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    Log::init(dir.path(), "log.test", Some(signer())).expect("init");
+    let log = Log::open(dir.path()).expect("open");
+    for start in (0..20_000u64).step_by(5_000) {
+        log.add((start..start + 5_000).map(record).collect())
+            .expect("add");
+    }
+    // Appends race the load: each is either in the snapshot it reads or written through.
+    let loader = {
+        let log = log.clone();
+        std::thread::spawn(move || log.load_memory_index().expect("load"))
+    };
+    for start in (20_000..24_000u64).step_by(500) {
+        log.add((start..start + 500).map(record).collect())
+            .expect("add");
+    }
+    assert!(
+        loader.join().expect("loader"),
+        "the key index fits in memory"
+    );
+    log.add((24_000..24_100).map(record).collect())
+        .expect("add");
+    for i in (0..24_100).step_by(7).chain([23_999, 24_099]) {
+        let (index, text) = log
+            .lookup(&record(i).key())
+            .expect("lookup")
+            .unwrap_or_else(|| panic!("record {i} not found"));
+        assert_eq!((index, text.as_str()), (i, record(i).text()));
+    }
+    assert_eq!(log.lookup(&record(24_100).key()).expect("lookup"), None);
+    // Dedup now answers from memory: the same record is a no-op, a different one conflicts.
+    let out = log.add(vec![record(5), record(24_100)]).expect("add");
+    assert_eq!(
+        out.results,
+        vec![AddStatus::Exists(5), AddStatus::Added(24_100)]
+    );
+    let other = Record::parse(b"cargo/pkg5 1.0.5 sha256:0000000000000000000000000000000000000000000000000000000000000000\n")
+        .expect("record");
+    assert!(
+        matches!(log.add(vec![other]), Err(Error::Conflict { .. })),
+        "conflict"
+    );
+}

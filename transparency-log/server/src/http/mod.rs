@@ -69,7 +69,11 @@ pub(crate) struct AppState {
 }
 
 /// Builds the router for `log`.
+///
+/// Also starts loading the log's key index into memory on a background thread
+/// ([`Log::load_memory_index`]); lookups are served from the on-disk index until it is done.
 pub fn router(log: Log, config: ServeConfig) -> Router {
+    log.spawn_memory_index_load();
     let token_hash = config.token.as_deref().map(api::sha256);
     let sumdb_prefix: Arc<str> = format!("/sumdb/{}", log.name().as_str()).into();
     let access_log = config.access_log;
