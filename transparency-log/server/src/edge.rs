@@ -10,8 +10,8 @@ use std::collections::HashMap;
 
 use lockproof_tlog::Error as TlogError;
 use lockproof_tlog::{
-    HASH_SIZE, Hash, HashReader, Tile, TileLevel, hash_from_tile, record_hash,
-    stored_hashes_for_record_hash, tile_for_index, tree_hash,
+    HASH_SIZE, Hash, HashReader, RecordProof, Tile, TileLevel, hash_from_tile, prove_records,
+    record_hash, stored_hashes_for_record_hash, tile_for_index, tree_hash,
 };
 
 use crate::Error;
@@ -338,6 +338,46 @@ impl HashReader for StorageHashReader<'_> {
         }
         Ok(out)
     }
+}
+
+/// Batches of at least this many inclusion proofs are computed on several threads.
+pub(crate) const PARALLEL_PROOFS: usize = 64;
+/// At most this many threads compute one batch of proofs.
+pub(crate) const MAX_PROOF_THREADS: usize = 8;
+
+/// Inclusion proofs for `indexes` in the tree of `size` records, read from `storage`, on up
+/// to [`MAX_PROOF_THREADS`] threads for batches of [`PARALLEL_PROOFS`] or more (a stored hash
+/// inside a tile costs up to 127 node hashes to compute from the tile's bottom row).
+pub(crate) fn prove_records_in_parallel(
+    storage: &dyn Storage,
+    size: u64,
+    indexes: &[u64],
+) -> Result<Vec<RecordProof>, Error> {
+    let prove = |part: &[u64]| prove_records(size, part, &StorageHashReader { storage, size });
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(MAX_PROOF_THREADS);
+    if threads < 2 || indexes.len() < PARALLEL_PROOFS {
+        return Ok(prove(indexes)?);
+    }
+    let parts: Vec<Result<Vec<RecordProof>, TlogError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = indexes
+            .chunks(indexes.len().div_ceil(threads))
+            .map(|part| scope.spawn(move || prove(part)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(TlogError::Reader("a proof thread panicked".into())))
+            })
+            .collect()
+    });
+    let mut out = Vec::with_capacity(indexes.len());
+    for part in parts {
+        out.extend(part?);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -395,12 +395,12 @@ fn lookups_and_dedup_agree_while_and_after_the_key_index_loads_into_memory() {
         .expect("add");
     for i in (0..24_100).step_by(7).chain([23_999, 24_099]) {
         let (index, text) = log
-            .lookup(&record(i).key())
+            .lookup(record(i).key())
             .expect("lookup")
             .unwrap_or_else(|| panic!("record {i} not found"));
         assert_eq!((index, text.as_str()), (i, record(i).text()));
     }
-    assert_eq!(log.lookup(&record(24_100).key()).expect("lookup"), None);
+    assert_eq!(log.lookup(record(24_100).key()).expect("lookup"), None);
     // Dedup now answers from memory: the same record is a no-op, a different one conflicts.
     let out = log.add(vec![record(5), record(24_100)]).expect("add");
     assert_eq!(
@@ -413,4 +413,25 @@ fn lookups_and_dedup_agree_while_and_after_the_key_index_loads_into_memory() {
         matches!(log.add(vec![other]), Err(Error::Conflict { .. })),
         "conflict"
     );
+}
+
+#[test]
+fn a_large_batch_of_proofs_split_across_threads_equals_the_proofs_one_by_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    Log::init(dir.path(), "log.test", Some(signer())).expect("init");
+    let log = Log::open(dir.path()).expect("open");
+    log.add((0..70_001).map(record).collect()).expect("add");
+    let cp = log.checkpoint().tree;
+    let idx: Vec<u64> = (0..cp.size).step_by(113).chain([cp.size - 1]).collect();
+    let batch = log.prove_records(cp.size, &idx).expect("prove");
+    assert_eq!(batch.len(), idx.len());
+    for (i, p) in idx.iter().zip(&batch) {
+        check_record(p, cp.size, cp.hash, *i, record_hash(record(*i).as_bytes()))
+            .expect("inclusion");
+        assert_eq!(
+            p,
+            &log.prove_records(cp.size, &[*i]).expect("one")[0],
+            "record {i}"
+        );
+    }
 }
