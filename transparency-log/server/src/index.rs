@@ -118,6 +118,25 @@ impl Index {
         Ok(idx)
     }
 
+    /// An empty index that lives in memory: what a read-only handle uses when the index file
+    /// cannot be opened (held by a running server, or not closed cleanly and waiting for a
+    /// writer to repair it). It covers no records, so the handle indexes every record itself.
+    pub(crate) fn empty_in_memory() -> Result<Self, Error> {
+        let path = PathBuf::from("<in memory>");
+        let db = Database::builder()
+            .create_with_backend(redb::backends::InMemoryBackend::new())
+            .map_err(|e| err(&path, e))?;
+        let idx = Index {
+            db: Db::ReadWrite(db),
+            path,
+            keys: RwLock::new(None),
+            table: KeyTable::new(0),
+            hot: HotEntries::new(),
+        };
+        idx.write(&[], &[], None, true)?;
+        Ok(idx)
+    }
+
     /// Fills the in-memory table from the B-tree; until it is complete, reads go to the
     /// B-tree. Stops early, leaving reads on the B-tree, if the budget is exceeded; a read
     /// error drops the table too, and so does `keep_going` returning `false` (asked every

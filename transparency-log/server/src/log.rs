@@ -285,12 +285,18 @@ impl Log {
     /// found by scanning the data tiles.
     ///
     /// # Errors
-    /// [`Error::Directory`] if `dir` is not a log; [`Error::Index`] if the index is held open
-    /// for writing by a running server; [`Error::Corrupt`]; [`Error::Io`].
+    /// [`Error::Directory`] if `dir` is not a log; [`Error::Corrupt`]; [`Error::Io`]. An index
+    /// that cannot be opened (held by a running server, or not closed cleanly) is not an error:
+    /// the handle then reads every record into memory at open, which takes longer.
     pub fn open_read_only(dir: &Path) -> Result<Log, Error> {
         let (config, vkey) = read_config(dir)?;
         let storage: Arc<dyn Storage> = Arc::new(ReadOnlyDir(DirStorage::at(dir)));
-        let index = Index::open_read_only(&dir.join(INDEX_FILE))?;
+        // The index is a cache of the data tiles: if it cannot be opened (a running server
+        // holds it, or a crash left it for the next writer to repair), index the records here.
+        let index = match Index::open_read_only(&dir.join(INDEX_FILE)) {
+            Ok(index) => index,
+            Err(_) => Index::empty_in_memory()?,
+        };
         let published = read_published(storage.as_ref(), &vkey, &config, None)?;
         let size = published.tree.size;
         let mut extra_keys = HashMap::new();

@@ -435,3 +435,21 @@ fn a_large_batch_of_proofs_split_across_threads_equals_the_proofs_one_by_one() {
         );
     }
 }
+
+#[test]
+fn a_read_only_handle_reads_a_log_whose_index_a_running_writer_holds() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    Log::init(dir.path(), "log.test", Some(signer())).expect("init");
+    let writer = Log::open(dir.path()).expect("open");
+    writer.add((0..700).map(record).collect()).expect("add");
+    // The writer keeps index.redb open (and locked): the reader indexes the records itself.
+    let ro = Log::open_read_only(dir.path()).expect("read-only open");
+    assert_eq!(ro.checkpoint().tree, writer.checkpoint().tree);
+    for i in [0, 255, 256, 699] {
+        assert_eq!(
+            ro.lookup(record(i).key()).expect("lookup"),
+            Some((i, record(i).text().to_owned()))
+        );
+    }
+    assert_eq!(ro.lookup(record(700).key()).expect("lookup"), None);
+}
