@@ -115,7 +115,7 @@ fn compare(
     extra: &[&str],
 ) {
     // Median of REPEAT cold runs of each client (fresh state, cache and Go client dirs).
-    let mut runs: Vec<(f64, f64, u64, f64, f64, u64)> = (0..REPEAT)
+    let mut runs: Vec<Run> = (0..REPEAT)
         .map(|r| {
             compare_once(
                 &work.join(format!("{label}-{n}-{r}")),
@@ -127,12 +127,10 @@ fn compare(
             )
         })
         .collect();
-    let median = |key: fn(&(f64, f64, u64, f64, f64, u64)) -> f64, runs: &mut Vec<_>| {
-        runs.sort_by(|a, b| key(a).total_cmp(&key(b)));
-        runs[REPEAT / 2]
-    };
-    let (lw, lc, lreq, ..) = median(|r| r.0, &mut runs);
-    let (.., gw, gc, greq) = median(|r| r.3, &mut runs);
+    runs.sort_by(|a, b| a.lw.total_cmp(&b.lw));
+    let Run { lw, lc, lreq, .. } = runs[REPEAT / 2];
+    runs.sort_by(|a, b| a.gw.total_cmp(&b.gw));
+    let Run { gw, gc, greq, .. } = runs[REPEAT / 2];
     println!(
         "| {label} | {n} | {lw:.3} s | {gw:.3} s | {:.1}× | {lreq} | {greq} | {lc:.3} s | {gc:.3} s |",
         gw / lw
@@ -142,19 +140,22 @@ fn compare(
 /// Cold runs per measurement; the table shows the median.
 const REPEAT: usize = 5;
 
-/// One cold run of each client: (lockproof wall, CPU, requests, Go wall, CPU, requests).
-fn compare_once(
-    dir: &Path,
-    go_bin: &Path,
-    vkey: &str,
-    url: &str,
-    n: usize,
-    extra: &[&str],
-) -> (f64, f64, u64, f64, f64, u64) {
+/// One cold run of each client: wall and CPU seconds and request counts, lockproof then Go.
+#[derive(Clone, Copy)]
+struct Run {
+    lw: f64,
+    lc: f64,
+    lreq: u64,
+    gw: f64,
+    gc: f64,
+    greq: u64,
+}
+
+fn compare_once(dir: &Path, go_bin: &Path, vkey: &str, url: &str, n: usize, extra: &[&str]) -> Run {
     std::fs::create_dir_all(dir).unwrap();
     std::fs::write(dir.join("go.sum"), go_sum(n)).unwrap();
     let mut lp = support::lockproof(&dir.join("home"));
-    lp.current_dir(&dir)
+    lp.current_dir(dir)
         .args([
             "verify",
             "go.sum",
@@ -187,7 +188,14 @@ fn compare_once(
         .args(modules(n));
     let (gw, gc, go_out) = timed(&mut go);
     let greq = requests_of(&go_out, "requests ");
-    (lw, lc, lreq, gw, gc, greq)
+    Run {
+        lw,
+        lc,
+        lreq,
+        gw,
+        gc,
+        greq,
+    }
 }
 
 #[test]
