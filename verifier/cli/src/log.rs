@@ -50,6 +50,10 @@ pub(crate) enum LogCommand {
         token_file: Option<PathBuf>,
     },
     /// Serve a log over HTTP: sumdb face, C2SP tlog-tiles face, JSON API, /healthz, /metrics.
+    ///
+    /// The key index is loaded into memory in the background (about the key and record bytes
+    /// plus 40 bytes per record); lookups read the on-disk index until then, and for good if
+    /// the log outgrows LOCKPROOF_LOG_MEMORY_INDEX_BYTES (default 1 GiB; 0 disables it).
     Serve {
         /// The log directory.
         #[arg(long)]
