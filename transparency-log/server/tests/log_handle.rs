@@ -25,11 +25,17 @@ fn signer() -> SignerKey {
     SignerKey::from_seed(KeyName::new("log.test").expect("name"), [9; 32])
 }
 
-#[test]
-fn appended_log_matches_the_model_tile_for_tile() {
+/// A new, empty log in a temporary directory, open for writing.
+fn new_log() -> (tempfile::TempDir, Log) {
     let dir = tempfile::tempdir().expect("tempdir");
     Log::init(dir.path(), "log.test", Some(signer())).expect("init");
     let log = Log::open(dir.path()).expect("open");
+    (dir, log)
+}
+
+#[test]
+fn appended_log_matches_the_model_tile_for_tile() {
+    let (dir, log) = new_log();
     let mut next = 0u64;
     for chunk in [1u64, 2, 250, 3, 1, 300, 44] {
         let recs: Vec<Record> = (next..next + chunk).map(record).collect();
@@ -120,9 +126,7 @@ fn appended_log_matches_the_model_tile_for_tile() {
 
 #[test]
 fn same_record_is_a_no_op_and_a_different_one_conflicts() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    Log::init(dir.path(), "log.test", Some(signer())).expect("init");
-    let log = Log::open(dir.path()).expect("open");
+    let (_dir, log) = new_log();
     log.add(vec![record(0), record(1)]).expect("add");
     let out = log
         .add(vec![record(1), record(2), record(2)])
@@ -193,9 +197,7 @@ fn uncommitted_tiles_beyond_the_checkpoint_are_discarded_on_open() {
 
 #[test]
 fn concurrent_overlapping_adds_agree_on_one_index_per_key() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    Log::init(dir.path(), "log.test", Some(signer())).expect("init");
-    let log = Log::open(dir.path()).expect("open");
+    let (_dir, log) = new_log();
     // Eight writers submit overlapping ranges, so keys arrive while their first copy is still
     // in flight in the pipelined sequencer.
     let threads: Vec<_> = (0..8u64)
@@ -371,9 +373,7 @@ fn a_lost_index_is_rebuilt_from_the_data_tiles() {
 
 #[test]
 fn lookups_and_dedup_agree_while_and_after_the_key_index_loads_into_memory() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    Log::init(dir.path(), "log.test", Some(signer())).expect("init");
-    let log = Log::open(dir.path()).expect("open");
+    let (_dir, log) = new_log();
     for start in (0..20_000u64).step_by(5_000) {
         log.add((start..start + 5_000).map(record).collect())
             .expect("add");
@@ -417,9 +417,7 @@ fn lookups_and_dedup_agree_while_and_after_the_key_index_loads_into_memory() {
 
 #[test]
 fn a_large_batch_of_proofs_split_across_threads_equals_the_proofs_one_by_one() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    Log::init(dir.path(), "log.test", Some(signer())).expect("init");
-    let log = Log::open(dir.path()).expect("open");
+    let (_dir, log) = new_log();
     log.add((0..70_001).map(record).collect()).expect("add");
     let cp = log.checkpoint().tree;
     let idx: Vec<u64> = (0..cp.size).step_by(113).chain([cp.size - 1]).collect();
@@ -438,9 +436,7 @@ fn a_large_batch_of_proofs_split_across_threads_equals_the_proofs_one_by_one() {
 
 #[test]
 fn a_read_only_handle_reads_a_log_whose_index_a_running_writer_holds() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    Log::init(dir.path(), "log.test", Some(signer())).expect("init");
-    let writer = Log::open(dir.path()).expect("open");
+    let (dir, writer) = new_log();
     writer.add((0..700).map(record).collect()).expect("add");
     // The writer keeps index.redb open (and locked): the reader indexes the records itself.
     let ro = Log::open_read_only(dir.path()).expect("read-only open");
