@@ -9,10 +9,13 @@
 //! record, ~230 MB for a log of 10^6; the budget bounds it) and the B-tree stays the durable copy.
 //!
 //! The contract:
-//! * The table is **complete or absent**. It is loaded from the B-tree when the index opens and
-//!   written through by every index commit, right after the commit succeeds (so, like the
-//!   B-tree snapshot, before the sequencer publishes the checkpoint covering the commit). A
-//!   probe answers [`Probe::Hit`] or [`Probe::Miss`] with the same authority as the B-tree.
+//! * The table is **complete or absent**. It is loaded from a B-tree snapshot on request
+//!   ([`crate::Log::load_memory_index`]; servers do it on a background thread) and written
+//!   through by every index commit, right after the commit succeeds (so, like the B-tree
+//!   snapshot, before the sequencer publishes the checkpoint covering the commit). Commits made
+//!   while it loads are kept too ([`KeyTable::start_filling`]). Until it is complete, and after
+//!   it is dropped, probes answer [`Probe::Unknown`]; otherwise [`Probe::Hit`] or
+//!   [`Probe::Miss`], with the same authority as the B-tree.
 //! * It is bounded by a byte budget. When loading or a commit would take it over the budget,
 //!   the table is dropped for good (for this process) and every probe answers
 //!   [`Probe::Unknown`]: the caller then reads the B-tree as before. Memory never grows past
@@ -51,7 +54,7 @@ pub(crate) enum Probe {
     Hit(u64, Vec<u8>),
     /// Not in the index.
     Miss,
-    /// The table was dropped (over budget); ask the B-tree.
+    /// Not loaded yet, or dropped (over budget): ask the B-tree.
     Unknown,
 }
 
