@@ -7,7 +7,8 @@
 //! - [`Log`] is the in-process handle: [`Log::init`], [`Log::open`] (with crash recovery),
 //!   [`Log::open_read_only`], [`Log::open_with_storage`], [`Log::checkpoint`],
 //!   [`Log::lookup`], [`Log::record`], [`Log::read_tile`], [`Log::read_entries`], [`Log::add`],
-//!   [`Log::add_async`], [`Log::prove_records`], [`Log::prove_tree`], [`audit::audit`], and
+//!   [`Log::add_async`], [`Log::prove_records`], [`Log::prove_tree`],
+//!   [`Log::load_memory_index`], [`audit::audit`], and
 //!   [`http::api::answer_lookups`] (the batched-lookups answer, usable in-process).
 //! - [`Storage`] is the narrow backend trait (tiles + the latest checkpoint); [`DirStorage`]
 //!   keeps them as files with temp → fsync → rename → fsync-dir discipline.
@@ -16,7 +17,9 @@
 //!   copy-on-write B-trees, and matches the log's shape exactly: one writer (the sequencer)
 //!   and many readers that never block it. The index is derived data: it is committed after
 //!   the checkpoint that covers it, so it needs no fsync per batch, and recovery rebuilds any
-//!   missing tail from the data tiles.
+//!   missing tail from the data tiles. Servers also keep a complete copy of it in memory
+//!   ([`Log::load_memory_index`], within a byte budget), so lookups and dedup checks do not
+//!   read the B-tree; a log that outgrows the budget is served from the B-tree.
 //! - The sequencer (one thread) pools concurrent appends into batches and acknowledges a
 //!   record only after the checkpoint covering it is durable and published.
 //! - [`http::router`] serves the sumdb face (`/lookup`, `/latest`, `/tile/8/…`, also under
