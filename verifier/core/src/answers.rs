@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use lockproof_tlog::{Hash, RecordProof, Tree, check_record, record_hash};
+use lockproof_tlog::{Hash, Tree};
 use serde::{Deserialize, Serialize};
 
 use crate::client::Found;
@@ -54,27 +54,8 @@ pub(crate) fn load(
     let mut out = HashMap::new();
     for k in keys {
         let a = file.answers.get(k)?;
-        let proof = a
-            .proof
-            .iter()
-            .map(|h| Hash::from_base64(h).ok())
-            .collect::<Option<Vec<_>>>()?;
-        check_record(
-            &RecordProof(proof.clone()),
-            tree.size,
-            tree.hash,
-            a.index,
-            record_hash(a.record.as_bytes()),
-        )
-        .ok()?;
-        out.insert(
-            k.clone(),
-            Some(Found {
-                index: a.index,
-                record: a.record.clone(),
-                proof,
-            }),
-        );
+        let found = Found::proven(tree, a.index, a.record.clone(), &a.proof).ok()?;
+        out.insert(k.clone(), Some(found));
     }
     Some(out)
 }

@@ -17,11 +17,10 @@
 
 use std::collections::HashMap;
 
-use lockproof_tlog::{Hash, RecordProof, check_record, record_hash};
+use lockproof_tlog::Hash;
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
-use crate::batch::MAX_PROOF_HASHES;
 use crate::client::{Found, LogAnswers, LogHandle, TrustContext};
 
 /// The `format` field of version 1.
@@ -173,35 +172,10 @@ impl Bundle {
         for a in self.answers.iter().filter(|a| a.log == li) {
             let found = match (a.missing, a.index, &a.record) {
                 (true, None, None) if a.inclusion.is_empty() => None,
-                (false, Some(index), Some(record)) => {
-                    if a.inclusion.len() > MAX_PROOF_HASHES {
-                        return Err(Error::Bundle(format!("{}: proof too long", a.key)));
-                    }
-                    let proof = a
-                        .inclusion
-                        .iter()
-                        .map(|h| Hash::from_base64(h))
-                        .collect::<Result<Vec<_>, _>>()
-                        .map_err(|e| Error::Bundle(format!("{}: inclusion proof: {e}", a.key)))?;
-                    check_record(
-                        &RecordProof(proof.clone()),
-                        tree.size,
-                        tree.hash,
-                        index,
-                        record_hash(record.as_bytes()),
-                    )
-                    .map_err(|_| {
-                        Error::Bundle(format!(
-                            "{}: inclusion proof for record {index} does not verify",
-                            a.key
-                        ))
-                    })?;
-                    Some(Found {
-                        index,
-                        record: record.clone(),
-                        proof,
-                    })
-                }
+                (false, Some(index), Some(record)) => Some(
+                    Found::proven(tree, index, record.clone(), &a.inclusion)
+                        .map_err(|e| Error::Bundle(format!("{}: {e}", a.key)))?,
+                ),
                 _ => {
                     return Err(Error::Bundle(format!(
                         "{}: inconsistent answer fields",

@@ -393,25 +393,10 @@ impl LogHandle<'_> {
                                 tree.size
                             )));
                         }
-                        let proof = parse_hashes(&r.inclusion)
-                            .map_err(|e| self.err(format!("{key}: inclusion proof: {e}")))?;
-                        check_record(
-                            &RecordProof(proof.clone()),
-                            tree.size,
-                            tree.hash,
-                            index,
-                            record_hash(record.as_bytes()),
+                        Some(
+                            Found::proven(tree, index, record, &r.inclusion)
+                                .map_err(|e| self.err(format!("{key}: {e}")))?,
                         )
-                        .map_err(|_| {
-                            self.err(format!(
-                                "{key}: inclusion proof for record {index} does not verify"
-                            ))
-                        })?;
-                        Some(Found {
-                            index,
-                            record,
-                            proof,
-                        })
                     }
                     other => return Err(self.err(format!("{key}: unknown status {other:?}"))),
                 };
@@ -525,6 +510,32 @@ impl LogHandle<'_> {
             tree,
             answers,
             requests: 0,
+        })
+    }
+}
+
+impl Found {
+    /// A record and its base64 inclusion proof, accepted only if the proof shows the record at
+    /// leaf `index` of `tree`. The error says which step failed (the caller adds the key).
+    pub(crate) fn proven(
+        tree: Tree,
+        index: u64,
+        record: String,
+        inclusion: &[String],
+    ) -> Result<Found, String> {
+        let proof = parse_hashes(inclusion).map_err(|e| format!("inclusion proof: {e}"))?;
+        check_record(
+            &RecordProof(proof.clone()),
+            tree.size,
+            tree.hash,
+            index,
+            record_hash(record.as_bytes()),
+        )
+        .map_err(|_| format!("inclusion proof for record {index} does not verify"))?;
+        Ok(Found {
+            index,
+            record,
+            proof,
         })
     }
 }
