@@ -93,6 +93,31 @@ pub(crate) struct Shared {
     pub(crate) metrics: Metrics,
 }
 
+impl Shared {
+    /// The shared state of a log opened at `dir` whose latest checkpoint is `published`.
+    fn new(
+        dir: &Path,
+        vkey: VerifierKey,
+        storage: Arc<dyn Storage>,
+        index: Index,
+        published: Published,
+        extra_keys: HashMap<String, (u64, String)>,
+    ) -> Arc<Shared> {
+        let metrics = Metrics::default();
+        metrics.set_size(published.tree.size);
+        Arc::new(Shared {
+            dir: dir.to_path_buf(),
+            name: vkey.name().clone(),
+            vkey,
+            storage,
+            index,
+            published: RwLock::new(Arc::new(published)),
+            extra_keys,
+            metrics,
+        })
+    }
+}
+
 /// A log stored in a local directory, opened in-process.
 ///
 /// Cloning is cheap and shares the same log. A handle from [`Log::open`] owns the log's lock and
@@ -261,18 +286,8 @@ impl Log {
                 "the stored tiles do not hash to the signed checkpoint root at size {size}"
             )));
         }
-        let shared = Arc::new(Shared {
-            dir: dir.to_path_buf(),
-            name: vkey.name().clone(),
-            vkey,
-            storage,
-            index,
-            published: RwLock::new(Arc::new(published)),
-            extra_keys: HashMap::new(),
-            metrics: Metrics::default(),
-        });
+        let shared = Shared::new(dir, vkey, storage, index, published, HashMap::new());
         catch_up_index(&shared, size)?;
-        shared.metrics.set_size(size);
         let writer = sequencer::start(Arc::clone(&shared), signer, edge, lock)?;
         Ok(Log {
             shared,
@@ -304,17 +319,7 @@ impl Log {
         for (i, rec) in read_records(storage.as_ref(), size, from, size)? {
             extra_keys.insert(rec.key().lookup_path(), (i, rec.text().to_owned()));
         }
-        let shared = Arc::new(Shared {
-            dir: dir.to_path_buf(),
-            name: vkey.name().clone(),
-            vkey,
-            storage,
-            index,
-            published: RwLock::new(Arc::new(published)),
-            extra_keys,
-            metrics: Metrics::default(),
-        });
-        shared.metrics.set_size(size);
+        let shared = Shared::new(dir, vkey, storage, index, published, extra_keys);
         Ok(Log {
             shared,
             writer: None,
