@@ -62,6 +62,20 @@ pub(crate) struct IndexEntry {
 /// The open `records_by_key` table of one read snapshot.
 struct KeysSnapshot(ReadOnlyTable<&'static str, (u64, &'static [u8])>);
 
+impl KeysSnapshot {
+    /// The B-tree's entry for `key` (`path` names the index in errors).
+    fn get(&self, key: &str, path: &Path) -> Result<Option<IndexEntry>, Error> {
+        let v = self.0.get(key).map_err(|e| err(path, e))?;
+        Ok(v.map(|g| {
+            let (index, rec) = g.value();
+            IndexEntry {
+                index,
+                record: rec.to_vec(),
+            }
+        }))
+    }
+}
+
 /// The key → leaf-index map of one log.
 pub(crate) struct Index {
     db: Db,
@@ -225,16 +239,11 @@ impl Index {
             Probe::Miss => return Ok(None),
             Probe::Unknown => {}
         }
-        let keys = self.keys()?;
-        let v = keys.0.get(key).map_err(|e| err(&self.path, e))?;
-        Ok(v.map(|g| {
-            let (index, rec) = g.value();
-            self.hot.insert(key, index, rec);
-            IndexEntry {
-                index,
-                record: rec.to_vec(),
-            }
-        }))
+        let hit = self.keys()?.get(key, &self.path)?;
+        if let Some(e) = &hit {
+            self.hot.insert(key, e.index, &e.record);
+        }
+        Ok(hit)
     }
 
     /// The leaf indexes stored for `keys` (from memory, or one B-tree snapshot for all of them).
@@ -252,13 +261,7 @@ impl Index {
                         Some(keys) => keys,
                         None => btree.insert(self.keys()?),
                     };
-                    Ok(keys.0.get(k).map_err(|e| err(&self.path, e))?.map(|g| {
-                        let (index, rec) = g.value();
-                        IndexEntry {
-                            index,
-                            record: rec.to_vec(),
-                        }
-                    }))
+                    keys.get(k, &self.path)
                 }
             })
             .collect()
