@@ -10,12 +10,13 @@ use std::collections::HashMap;
 
 use lockproof_tlog::Error as TlogError;
 use lockproof_tlog::{
-    HASH_SIZE, Hash, HashReader, RecordProof, Tile, TileLevel, hash_from_tile, prove_records,
-    record_hash, stored_hashes_for_record_hash, tile_for_index, tree_hash,
+    HASH_SIZE, Hash, HashReader, RecordProof, Tile, TileLevel, TileTree, hash_from_tile,
+    prove_records, record_hash, stored_hashes_for_record_hash, tile_for_index, tree_hash,
 };
 
 use crate::Error;
 use crate::storage::{Storage, StoredTile, TILE_HEIGHT, TILE_WIDTH, TileId, TileWrite};
+use crate::tiletrees::TileTrees;
 
 /// How many entries tile `n` at `level` has in a tree of `size` records (0 if it is not part
 /// of the tree, 256 if it is full).
@@ -300,13 +301,18 @@ pub(crate) fn split_data_tile(data: &[u8]) -> Vec<&[u8]> {
 
 /// A [`HashReader`] over the tiles in storage for a tree of `size` records (unauthenticated:
 /// the server's own durable tiles). Used for proofs and audit.
+///
+/// With `trees`, stored hashes inside full tiles come from the expanded-tile cache
+/// ([`TileTrees`]); partial tiles are always read and hashed afresh.
 pub(crate) struct StorageHashReader<'a> {
     pub(crate) storage: &'a dyn Storage,
     pub(crate) size: u64,
+    pub(crate) trees: Option<&'a TileTrees>,
 }
 
 impl HashReader for StorageHashReader<'_> {
     fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, TlogError> {
+        let reader_error = |e: Error| TlogError::Reader(e.to_string());
         let mut cache: HashMap<(u8, u64), (Tile, Vec<u8>)> = HashMap::new();
         let mut out = Vec::with_capacity(indexes.len());
         for &i in indexes {
@@ -314,23 +320,31 @@ impl HashReader for StorageHashReader<'_> {
             let TileLevel::Hash(l) = t.level else {
                 return Err(TlogError::Reader("data tile for a hash index".into()));
             };
+            let width = tile_width_at(self.size, t.level, t.n);
+            if width < t.width {
+                return Err(TlogError::Reader(format!(
+                    "stored hash {i} is beyond tree size {}",
+                    self.size
+                )));
+            }
+            let id = TileId {
+                level: t.level,
+                index: t.n,
+            };
+            if let Some(trees) = self.trees
+                && width == TILE_WIDTH
+            {
+                let tree = trees
+                    .get_or_expand(l, t.n, || {
+                        let data = read_exact_tile(self.storage, id, width)?;
+                        Ok(TileTree::expand(Tile { width, ..t }, &data)?)
+                    })
+                    .map_err(reader_error)?;
+                out.push(tree.hash(i)?);
+                continue;
+            }
             if let std::collections::hash_map::Entry::Vacant(slot) = cache.entry((l, t.n)) {
-                let width = tile_width_at(self.size, t.level, t.n);
-                if width < t.width {
-                    return Err(TlogError::Reader(format!(
-                        "stored hash {i} is beyond tree size {}",
-                        self.size
-                    )));
-                }
-                let data = read_exact_tile(
-                    self.storage,
-                    TileId {
-                        level: t.level,
-                        index: t.n,
-                    },
-                    width,
-                )
-                .map_err(|e| TlogError::Reader(e.to_string()))?;
+                let data = read_exact_tile(self.storage, id, width).map_err(reader_error)?;
                 slot.insert((Tile { width, ..t }, data));
             }
             let (tile, data) = &cache[&(l, t.n)];
@@ -345,15 +359,22 @@ pub(crate) const PARALLEL_PROOFS: usize = 64;
 /// At most this many threads compute one batch of proofs.
 pub(crate) const MAX_PROOF_THREADS: usize = 8;
 
-/// Inclusion proofs for `indexes` in the tree of `size` records, read from `storage`, on up
-/// to [`MAX_PROOF_THREADS`] threads for batches of [`PARALLEL_PROOFS`] or more (a stored hash
-/// inside a tile costs up to 127 node hashes to compute from the tile's bottom row).
+/// Inclusion proofs for `indexes` in the tree of `size` records, read from `storage` through
+/// the expanded full tiles in `trees`, on up to [`MAX_PROOF_THREADS`] threads for batches of
+/// [`PARALLEL_PROOFS`] or more (a tile not yet expanded costs 255 node hashes, a stored hash
+/// in a partial tile up to 127).
 pub(crate) fn prove_records_in_parallel(
     storage: &dyn Storage,
+    trees: &TileTrees,
     size: u64,
     indexes: &[u64],
 ) -> Result<Vec<RecordProof>, Error> {
-    let prove = |part: &[u64]| prove_records(size, part, &StorageHashReader { storage, size });
+    let reader = StorageHashReader {
+        storage,
+        size,
+        trees: Some(trees),
+    };
+    let prove = |part: &[u64]| prove_records(size, part, &reader);
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)
         .min(MAX_PROOF_THREADS);

@@ -59,6 +59,7 @@ mod metrics;
 mod recovery;
 mod sequencer;
 mod storage;
+mod tiletrees;
 
 pub use dir::DirStorage;
 pub use edge::tile_width_at;

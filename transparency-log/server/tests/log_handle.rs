@@ -435,6 +435,31 @@ fn a_large_batch_of_proofs_split_across_threads_equals_the_proofs_one_by_one() {
 }
 
 #[test]
+fn proofs_at_an_older_size_verify_after_later_proofs_cached_its_tiles() {
+    let (_dir, log) = new_log();
+    log.add((0..600).map(record).collect()).expect("add");
+    let old = log.checkpoint().tree;
+    log.add((600..70_000).map(record).collect()).expect("grow");
+    let new = log.checkpoint().tree;
+    let idx: Vec<u64> = (0..old.size).step_by(7).collect();
+    // Newer proofs first (they expand the full tiles), then the same records at the old size,
+    // where tile 2 of level 0 was still partial.
+    for (size, root) in [
+        (new.size, new.hash),
+        (old.size, old.hash),
+        (new.size, new.hash),
+    ] {
+        for (i, p) in idx
+            .iter()
+            .zip(log.prove_records(size, &idx).expect("prove"))
+        {
+            check_record(&p, size, root, *i, record_hash(record(*i).as_bytes()))
+                .unwrap_or_else(|e| panic!("record {i} at size {size}: {e}"));
+        }
+    }
+}
+
+#[test]
 fn a_read_only_handle_reads_a_log_whose_index_a_running_writer_holds() {
     let (dir, writer) = new_log();
     writer.add((0..700).map(record).collect()).expect("add");

@@ -62,6 +62,7 @@ mod proof;
 mod tile;
 pub mod tile_path;
 mod tile_reader;
+mod tile_tree;
 mod tree;
 pub use hash::{EMPTY_TREE_HASH, HASH_SIZE, Hash, node_hash, record_hash};
 pub use proof::{
@@ -73,6 +74,7 @@ pub use tile::{
 };
 pub use tile_path::MAX_TILE_PATH_LEN;
 pub use tile_reader::{TileHashReader, TileReader};
+pub use tile_tree::TileTree;
 pub use tree::{
     HashReader, HashReaderFn, MAX_TREE_SIZE, Tree, split_stored_hash_index, stored_hash_count,
     stored_hash_index, stored_hashes, stored_hashes_for_record_hash, tree_hash,
