@@ -151,6 +151,11 @@ struct Run {
     greq: u64,
 }
 
+/// `sync(1)`: write back every dirty page before a timed run.
+fn settle_disk() {
+    let _ = Command::new("sync").status();
+}
+
 fn compare_once(dir: &Path, go_bin: &Path, vkey: &str, url: &str, n: usize, extra: &[&str]) -> Run {
     std::fs::create_dir_all(dir).unwrap();
     std::fs::write(dir.join("go.sum"), go_sum(n)).unwrap();
@@ -164,6 +169,9 @@ fn compare_once(dir: &Path, go_bin: &Path, vkey: &str, url: &str, n: usize, extr
             &format!("{vkey} {url}"),
         ])
         .args(extra);
+    // Each client starts with the disk's write queue empty: neither pays for the other's
+    // unflushed files when it fsyncs (Go's client writes ~2N tiles without fsync).
+    settle_disk();
     let (lw, lc, lo) = timed(&mut lp);
     let lreq: u64 = lo
         .lines()
@@ -186,6 +194,7 @@ fn compare_once(dir: &Path, go_bin: &Path, vkey: &str, url: &str, n: usize, extr
         .arg("-dir")
         .arg(dir.join("goclient"))
         .args(modules(n));
+    settle_disk();
     let (gw, gc, go_out) = timed(&mut go);
     let greq = requests_of(&go_out, "requests ");
     Run {

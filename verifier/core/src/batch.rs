@@ -6,7 +6,14 @@
 //! `{"key","status":"missing"}`. The client verifies every proof against the signed checkpoint,
 //! so nothing in the response is trusted. See the shared design "HTTP faces".
 
+use std::collections::HashMap;
+
+use lockproof_tlog::Tree;
 use serde::{Deserialize, Serialize};
+
+use crate::Error;
+use crate::client::{Found, LogAnswers, LogHandle, TrustContext, parse_hashes};
+use crate::state::PendingStore;
 
 /// Most keys in one batched request (the server's limit).
 pub const MAX_BATCH_KEYS: usize = 10_000;
@@ -49,4 +56,108 @@ pub struct BatchResult {
     /// Inclusion proof hashes (base64), when found.
     #[serde(default)]
     pub inclusion: Vec<String>,
+}
+
+impl LogHandle<'_> {
+    /// Asks the batched lookup for `keys` (in requests of [`MAX_BATCH_KEYS`]) and proves every
+    /// answer: each response's checkpoint must verify and be consistent with `trusted`, then
+    /// every inclusion proof must hold in it. Returns `None` when the log has no batched API.
+    /// Each newer checkpoint becomes the trust state as soon as it is consistent, written in
+    /// the background (`pending`; the caller waits for it before it reports anything); the
+    /// proven answers go to the answer cache.
+    pub(crate) fn query_batch(
+        &self,
+        ctx: &TrustContext,
+        keys: &[String],
+        mut trusted: Option<(Vec<u8>, Tree)>,
+        pending: &mut Option<PendingStore>,
+    ) -> Result<Option<LogAnswers>, Error> {
+        let mut answers = HashMap::new();
+        let mut last: Option<(Vec<u8>, Tree)> = None;
+        for chunk in keys.chunks(MAX_BATCH_KEYS) {
+            let req = BatchRequest {
+                keys: chunk,
+                old_size: trusted.as_ref().map(|t| t.1.size),
+            };
+            // Serialising strings and integers cannot fail.
+            let body = serde_json::to_vec(&req).unwrap_or_default();
+            let Some(resp) = self.fetcher.lookups_batch(&body)? else {
+                return Ok(None);
+            };
+            let resp: BatchResponse = serde_json::from_slice(&resp)
+                .map_err(|e| self.err(format!("malformed batched lookup response: {e}")))?;
+            let note_bytes = resp.checkpoint.into_bytes();
+            let (tree, _) = self.open_checkpoint(ctx, &note_bytes)?;
+            let consistency = parse_hashes(&resp.consistency)
+                .map_err(|r| self.err(format!("consistency proof: {r}")))?;
+            self.check_consistency(
+                ctx,
+                trusted.as_ref(),
+                &note_bytes,
+                tree,
+                Some(&consistency),
+                None,
+            )?;
+            // Signed and consistent with the trust state: make it the trust state now, its
+            // fsyncs overlapping the inclusion checks below (one write at a time, in order).
+            if trusted.as_ref().is_none_or(|t| tree.size > t.1.size) {
+                if let Some(p) = pending.take() {
+                    p.wait()?;
+                }
+                *pending = Some(
+                    ctx.store
+                        .store_in_background(&self.id(), note_bytes.clone()),
+                );
+            }
+            if resp.results.len() != chunk.len() {
+                return Err(self.err(format!(
+                    "batched lookup answered {} keys, asked {}",
+                    resp.results.len(),
+                    chunk.len()
+                )));
+            }
+            for (key, r) in chunk.iter().zip(resp.results) {
+                if &r.key != key {
+                    return Err(
+                        self.err(format!("batched lookup answered {:?} for {key:?}", r.key))
+                    );
+                }
+                let found = match r.status.as_str() {
+                    "missing" => None,
+                    "found" => {
+                        let (Some(index), Some(record)) = (r.index, r.record) else {
+                            return Err(self.err(format!("{key}: found without index or record")));
+                        };
+                        if index >= tree.size {
+                            return Err(self.err(format!(
+                                "{key}: record id {index} is not below tree size {}",
+                                tree.size
+                            )));
+                        }
+                        Some(
+                            Found::proven(tree, index, record, &r.inclusion)
+                                .map_err(|e| self.err(format!("{key}: {e}")))?,
+                        )
+                    }
+                    other => return Err(self.err(format!("{key}: unknown status {other:?}"))),
+                };
+                answers.insert(key.clone(), found);
+            }
+            trusted = Some((note_bytes.clone(), tree));
+            last = Some((note_bytes, tree));
+        }
+        let (note, tree) = match last {
+            Some((n, t)) => (Some(n), t),
+            None => (None, Tree::default()),
+        };
+        if let Some(dir) = &ctx.tile_cache {
+            crate::answers::store(dir, tree, &answers);
+        }
+        Ok(Some(LogAnswers {
+            note,
+            tree,
+            answers,
+            requests: 0,
+        }))
+    }
 }

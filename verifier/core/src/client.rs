@@ -23,7 +23,7 @@ use lockproof_tlog::{
 };
 
 use crate::Error;
-use crate::batch::{BatchRequest, BatchResponse, MAX_BATCH_KEYS, MAX_PROOF_HASHES};
+use crate::batch::MAX_PROOF_HASHES;
 use crate::cache::RunTiles;
 use crate::fetch::LogFetcher;
 use crate::lookup::{LookupAnswer, parse_lookup};
@@ -88,11 +88,11 @@ impl LogHandle<'_> {
         format!("{}+{}", self.key.name(), self.key.key_id())
     }
 
-    fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         self.key.name().to_string()
     }
 
-    fn err(&self, reason: impl Into<String>) -> Error {
+    pub(crate) fn err(&self, reason: impl Into<String>) -> Error {
         Error::log(&self.name(), reason)
     }
 
@@ -174,7 +174,7 @@ impl LogHandle<'_> {
 
     /// Check `new` against the trusted checkpoint with a consistency proof (batched API) or
     /// by recomputing the old root from the new tree's authenticated tiles.
-    fn check_consistency(
+    pub(crate) fn check_consistency(
         &self,
         ctx: &TrustContext,
         old: Option<&(Vec<u8>, Tree)>,
@@ -289,17 +289,18 @@ impl LogHandle<'_> {
         {
             out = self.warm_answers(ctx, t.1, cached)?;
         }
+        let mut pending = None;
         if out.is_none() && batch_first && !keys.is_empty() {
-            out = self.query_batch(ctx, keys, trusted.clone())?;
-            if let (Some(dir), Some(o)) = (&ctx.tile_cache, &out) {
-                crate::answers::store(dir, o.tree, &o.answers);
-            }
+            out = self.query_batch(ctx, keys, trusted.clone(), &mut pending)?;
         }
         let mut out = match out {
             Some(o) => o,
             None => self.query_sumdb(ctx, keys, trusted.as_ref())?,
         };
-        if let Some(note) = &out.note
+        if let Some(p) = pending {
+            // The batched path already started storing its verified checkpoint.
+            p.wait()?;
+        } else if let Some(note) = &out.note
             && trusted.as_ref().is_none_or(|t| out.tree.size > t.1.size)
         {
             ctx.store.store(&self.id(), note)?;
@@ -332,87 +333,6 @@ impl LogHandle<'_> {
             note: Some(latest),
             tree,
             answers: cached,
-            requests: 0,
-        }))
-    }
-
-    fn query_batch(
-        &self,
-        ctx: &TrustContext,
-        keys: &[String],
-        mut trusted: Option<(Vec<u8>, Tree)>,
-    ) -> Result<Option<LogAnswers>, Error> {
-        let mut answers = HashMap::new();
-        let mut last: Option<(Vec<u8>, Tree)> = None;
-        for chunk in keys.chunks(MAX_BATCH_KEYS) {
-            let req = BatchRequest {
-                keys: chunk,
-                old_size: trusted.as_ref().map(|t| t.1.size),
-            };
-            // Serialising strings and integers cannot fail.
-            let body = serde_json::to_vec(&req).unwrap_or_default();
-            let Some(resp) = self.fetcher.lookups_batch(&body)? else {
-                return Ok(None);
-            };
-            let resp: BatchResponse = serde_json::from_slice(&resp)
-                .map_err(|e| self.err(format!("malformed batched lookup response: {e}")))?;
-            let note_bytes = resp.checkpoint.into_bytes();
-            let (tree, _) = self.open_checkpoint(ctx, &note_bytes)?;
-            let consistency = parse_hashes(&resp.consistency)
-                .map_err(|r| self.err(format!("consistency proof: {r}")))?;
-            self.check_consistency(
-                ctx,
-                trusted.as_ref(),
-                &note_bytes,
-                tree,
-                Some(&consistency),
-                None,
-            )?;
-            if resp.results.len() != chunk.len() {
-                return Err(self.err(format!(
-                    "batched lookup answered {} keys, asked {}",
-                    resp.results.len(),
-                    chunk.len()
-                )));
-            }
-            for (key, r) in chunk.iter().zip(resp.results) {
-                if &r.key != key {
-                    return Err(
-                        self.err(format!("batched lookup answered {:?} for {key:?}", r.key))
-                    );
-                }
-                let found = match r.status.as_str() {
-                    "missing" => None,
-                    "found" => {
-                        let (Some(index), Some(record)) = (r.index, r.record) else {
-                            return Err(self.err(format!("{key}: found without index or record")));
-                        };
-                        if index >= tree.size {
-                            return Err(self.err(format!(
-                                "{key}: record id {index} is not below tree size {}",
-                                tree.size
-                            )));
-                        }
-                        Some(
-                            Found::proven(tree, index, record, &r.inclusion)
-                                .map_err(|e| self.err(format!("{key}: {e}")))?,
-                        )
-                    }
-                    other => return Err(self.err(format!("{key}: unknown status {other:?}"))),
-                };
-                answers.insert(key.clone(), found);
-            }
-            trusted = Some((note_bytes.clone(), tree));
-            last = Some((note_bytes, tree));
-        }
-        let (note, tree) = match last {
-            Some((n, t)) => (Some(n), t),
-            None => (None, Tree::default()),
-        };
-        Ok(Some(LogAnswers {
-            note,
-            tree,
-            answers,
             requests: 0,
         }))
     }
@@ -540,7 +460,7 @@ impl Found {
     }
 }
 
-fn parse_hashes(list: &[String]) -> Result<Vec<Hash>, String> {
+pub(crate) fn parse_hashes(list: &[String]) -> Result<Vec<Hash>, String> {
     if list.len() > MAX_PROOF_HASHES {
         return Err(format!("more than {MAX_PROOF_HASHES} hashes"));
     }

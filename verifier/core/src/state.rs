@@ -64,6 +64,22 @@ impl TrustStore {
         write_atomic(&self.log_dir(log_id).join("latest"), signed_note)
     }
 
+    /// Like [`TrustStore::store`], on a thread of its own, so the write's fsyncs overlap the
+    /// caller's other work (checking a batch's inclusion proofs). The caller must only pass
+    /// a note it has already verified and found consistent with the stored one, and must
+    /// [`PendingStore::wait`] before it reports success; dropping the handle also waits.
+    #[must_use]
+    pub fn store_in_background(&self, log_id: &str, signed_note: Vec<u8>) -> PendingStore {
+        let path = self.log_dir(log_id).join("latest");
+        let target = path.clone();
+        PendingStore {
+            path,
+            writer: Some(std::thread::spawn(move || {
+                write_atomic(&target, &signed_note)
+            })),
+        }
+    }
+
     /// Write an evidence file next to the log's state and return its path.
     ///
     /// # Errors
@@ -79,6 +95,41 @@ impl TrustStore {
         json.push(b'\n');
         write_atomic(&path, &json)?;
         Ok(path)
+    }
+}
+
+/// A trust-state write under way ([`TrustStore::store_in_background`]).
+#[derive(Debug)]
+pub struct PendingStore {
+    path: PathBuf,
+    writer: Option<std::thread::JoinHandle<Result<(), Error>>>,
+}
+
+impl PendingStore {
+    /// Waits until the note is durable.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if it could not be written.
+    pub fn wait(mut self) -> Result<(), Error> {
+        self.join()
+    }
+
+    fn join(&mut self) -> Result<(), Error> {
+        match self.writer.take().map(std::thread::JoinHandle::join) {
+            None => Ok(()),
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(Error::io(
+                &self.path,
+                std::io::Error::other("the trust-state writer panicked"),
+            )),
+        }
+    }
+}
+
+impl Drop for PendingStore {
+    /// A write is never abandoned half-way, even when verification failed meanwhile.
+    fn drop(&mut self) {
+        let _ = self.join();
     }
 }
 
@@ -112,4 +163,48 @@ pub struct Evidence {
     pub prefix_root: Option<String>,
     /// One sentence explaining the failure.
     pub explanation: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_background_store_is_in_place_once_waited_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = TrustStore::at(dir.path());
+        store
+            .store_in_background("log+00000000", b"note one\n".to_vec())
+            .wait()
+            .unwrap();
+        assert_eq!(
+            store.load("log+00000000").unwrap().as_deref(),
+            Some(&b"note one\n"[..])
+        );
+    }
+
+    #[test]
+    fn dropping_a_pending_store_still_finishes_the_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = TrustStore::at(dir.path());
+        store.store("log+00000000", b"old\n").unwrap();
+        drop(store.store_in_background("log+00000000", b"new\n".to_vec()));
+        assert_eq!(
+            store.load("log+00000000").unwrap().as_deref(),
+            Some(&b"new\n"[..])
+        );
+    }
+
+    #[test]
+    fn a_background_store_reports_a_write_failure_with_its_path() {
+        let dir = tempfile::tempdir().unwrap();
+        // The state root is a file, so the log directory cannot be created.
+        let root = dir.path().join("file");
+        std::fs::write(&root, b"").unwrap();
+        let err = TrustStore::at(&root)
+            .store_in_background("log+00000000", b"x\n".to_vec())
+            .wait()
+            .unwrap_err();
+        assert!(matches!(err, Error::Io { .. }), "{err}");
+    }
 }
