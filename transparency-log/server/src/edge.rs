@@ -7,6 +7,8 @@
 //! storage through [`StorageHashReader`].
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::sync::Arc;
 
 use lockproof_tlog::Error as TlogError;
 use lockproof_tlog::{
@@ -313,7 +315,9 @@ pub(crate) struct StorageHashReader<'a> {
 impl HashReader for StorageHashReader<'_> {
     fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, TlogError> {
         let reader_error = |e: Error| TlogError::Reader(e.to_string());
-        let mut cache: HashMap<(u8, u64), (Tile, Vec<u8>)> = HashMap::new();
+        // Every tile this call touches, expanded once: full ones shared through `trees`,
+        // partial ones (the right edge, which every proof in a batch crosses) for this call.
+        let mut tiles: HashMap<(u8, u64), Arc<TileTree>> = HashMap::new();
         let mut out = Vec::with_capacity(indexes.len());
         for &i in indexes {
             let t = tile_for_index(TILE_HEIGHT, i)?;
@@ -327,28 +331,25 @@ impl HashReader for StorageHashReader<'_> {
                     self.size
                 )));
             }
-            let id = TileId {
-                level: t.level,
-                index: t.n,
-            };
-            if let Some(trees) = self.trees
-                && width == TILE_WIDTH
-            {
-                let tree = trees
-                    .get_or_expand(l, t.n, || {
+            let tree = match tiles.entry((l, t.n)) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(slot) => {
+                    let read = || -> Result<TileTree, Error> {
+                        let id = TileId {
+                            level: t.level,
+                            index: t.n,
+                        };
                         let data = read_exact_tile(self.storage, id, width)?;
                         Ok(TileTree::expand(Tile { width, ..t }, &data)?)
-                    })
-                    .map_err(reader_error)?;
-                out.push(tree.hash(i)?);
-                continue;
-            }
-            if let std::collections::hash_map::Entry::Vacant(slot) = cache.entry((l, t.n)) {
-                let data = read_exact_tile(self.storage, id, width).map_err(reader_error)?;
-                slot.insert((Tile { width, ..t }, data));
-            }
-            let (tile, data) = &cache[&(l, t.n)];
-            out.push(hash_from_tile(tile, data, i)?);
+                    };
+                    let tree = match self.trees {
+                        Some(trees) if width == TILE_WIDTH => trees.get_or_expand(l, t.n, read),
+                        _ => read().map(Arc::new),
+                    };
+                    slot.insert(tree.map_err(reader_error)?)
+                }
+            };
+            out.push(tree.hash(i)?);
         }
         Ok(out)
     }
