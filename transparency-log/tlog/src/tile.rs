@@ -180,6 +180,15 @@ pub(crate) fn tile_for_index_with_range(
 /// [`Error::OutOfRange`] if the tile is invalid, is a data tile, or does not contain `index`;
 /// [`Error::InvalidProof`] if `data` is not exactly `tile.width · 32` bytes.
 pub fn hash_from_tile(tile: &Tile, data: &[u8], index: u64) -> Result<Hash, Error> {
+    check_hash_tile(tile, data)?;
+    let (start, end) = stored_hash_range(tile, index)?;
+    data.get(start..end)
+        .map(tile_hash)
+        .ok_or_else(|| Error::OutOfRange(format!("stored hash {index} beyond tile data")))
+}
+
+/// Checks that `tile` is a valid hash tile and `data` is exactly its `width · 32` bytes.
+pub(crate) fn check_hash_tile(tile: &Tile, data: &[u8]) -> Result<(), Error> {
     tile.validate()?;
     if tile.level == TileLevel::Data {
         return Err(Error::OutOfRange(
@@ -189,6 +198,11 @@ pub fn hash_from_tile(tile: &Tile, data: &[u8], index: u64) -> Result<Hash, Erro
     if data.len() != tile.hash_data_len() {
         return Err(Error::InvalidProof);
     }
+    Ok(())
+}
+
+/// The bytes of `tile`'s bottom row that stored hash `index` covers (a power-of-two run).
+pub(crate) fn stored_hash_range(tile: &Tile, index: u64) -> Result<(usize, usize), Error> {
     let (t1, start, end) = tile_for_index_with_range(tile.height, index)?;
     if t1.level != tile.level || t1.n != tile.n || t1.width > tile.width {
         return Err(Error::OutOfRange(format!(
@@ -196,9 +210,7 @@ pub fn hash_from_tile(tile: &Tile, data: &[u8], index: u64) -> Result<Hash, Erro
             tile
         )));
     }
-    data.get(start..end)
-        .map(tile_hash)
-        .ok_or_else(|| Error::OutOfRange(format!("stored hash {index} beyond tile data")))
+    Ok((start, end))
 }
 
 /// The Merkle hash of a power-of-two run of hashes laid out back to back.

@@ -11,7 +11,7 @@
 
 use crate::Error;
 use crate::hash::{HASH_SIZE, Hash, node_hash};
-use crate::tile::{Tile, TileLevel, tile_for_index_with_range};
+use crate::tile::{Tile, check_hash_tile, stored_hash_range};
 
 /// One hash tile and all its inner levels: level 0 (the stored row) first, then each level
 /// above it, `width >> k` hashes at inner level `k`.
@@ -28,15 +28,7 @@ impl TileTree {
     /// [`Error::OutOfRange`] if `tile` is invalid or a data tile; [`Error::InvalidProof`] if
     /// `data` is not exactly `tile.width · 32` bytes (as [`crate::hash_from_tile`]).
     pub fn expand(tile: Tile, data: &[u8]) -> Result<TileTree, Error> {
-        tile.validate()?;
-        if tile.level == TileLevel::Data {
-            return Err(Error::OutOfRange(
-                "data tiles hold records, not hashes".to_owned(),
-            ));
-        }
-        if data.len() != tile.hash_data_len() {
-            return Err(Error::InvalidProof);
-        }
+        check_hash_tile(&tile, data)?;
         let width = usize::from(tile.width);
         let mut nodes: Vec<Hash> = Vec::with_capacity(2 * width);
         nodes.extend(data.chunks_exact(HASH_SIZE).map(|c| {
@@ -71,13 +63,7 @@ impl TileTree {
     /// # Errors
     /// [`Error::OutOfRange`] if `index` is not covered by this tile.
     pub fn hash(&self, index: u64) -> Result<Hash, Error> {
-        let (t, start, end) = tile_for_index_with_range(self.tile.height, index)?;
-        if t.level != self.tile.level || t.n != self.tile.n || t.width > self.tile.width {
-            return Err(Error::OutOfRange(format!(
-                "stored hash {index} is not in tile {:?}",
-                self.tile
-            )));
-        }
+        let (start, end) = stored_hash_range(&self.tile, index)?;
         // The hash covers bottom-row entries start/32 .. end/32: inner level k = log2(span).
         let span = (end - start) / HASH_SIZE;
         let k = span.trailing_zeros();
@@ -101,7 +87,7 @@ impl TileTree {
 mod tests {
     use super::*;
     use crate::hash::record_hash;
-    use crate::tile::hash_from_tile;
+    use crate::tile::{TileLevel, hash_from_tile};
     use crate::tree::stored_hash_index;
     use proptest::prelude::*;
 
