@@ -88,7 +88,7 @@ impl LogHandle<'_> {
         format!("{}+{}", self.key.name(), self.key.key_id())
     }
 
-    pub(crate) fn name(&self) -> String {
+    fn name(&self) -> String {
         self.key.name().to_string()
     }
 
