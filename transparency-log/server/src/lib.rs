@@ -56,6 +56,7 @@ mod index;
 mod keytable;
 mod log;
 mod metrics;
+mod reads;
 mod recovery;
 mod sequencer;
 mod storage;
