@@ -61,6 +61,7 @@ mod recovery;
 mod sequencer;
 mod storage;
 mod tiletrees;
+pub mod witness;
 
 pub use dir::DirStorage;
 pub use edge::tile_width_at;

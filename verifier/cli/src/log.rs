@@ -77,6 +77,11 @@ pub(crate) enum LogCommand {
         /// npm=…, pypi=…, gem=…, go=<GOPROXY or file:// dir>, go-sumdb="<vkey> <url>".
         #[arg(long, value_name = "NAME=URL", requires = "mirror")]
         upstream: Vec<String>,
+        /// Submit every new checkpoint to this witness, "<vkey> <url>" (repeatable): a
+        /// cosignature/v1 witness key and its C2SP tlog-witness submission URL. Cosignatures
+        /// are served on /checkpoint.
+        #[arg(long, value_name = "VKEY URL", conflicts_with = "mirror")]
+        witness: Vec<String>,
     },
     /// Log what lockfiles pin, as they pin it (trust on first use), for registries without an
     /// upstream; exit 1 if a lockfile disagrees with a record already logged.
@@ -125,6 +130,7 @@ pub(crate) fn run(cmd: LogCommand) -> anyhow::Result<Outcome> {
             access_log,
             mirror,
             upstream,
+            witness,
         } => serve(
             &dir,
             &listen,
@@ -132,6 +138,7 @@ pub(crate) fn run(cmd: LogCommand) -> anyhow::Result<Outcome> {
             access_log.as_deref(),
             mirror.as_deref(),
             &upstream,
+            &witness,
         ),
         LogCommand::Import { dir, lockfiles } => crate::mirror::import(&dir, &lockfiles),
         LogCommand::Audit { dir } => run_audit(&dir),
@@ -258,8 +265,13 @@ fn serve(
     access_log: Option<&Path>,
     mirror: Option<&str>,
     upstream: &[String],
+    witnesses: &[String],
 ) -> anyhow::Result<Outcome> {
     let token = token_file.map(read_token).transpose()?;
+    let witnesses = witnesses
+        .iter()
+        .map(|w| lockproof_log::witness::Witness::parse(w).context("--witness"))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let access_log = match access_log {
         Some(path) => Some(std::sync::Arc::new(std::sync::Mutex::new(
             std::fs::OpenOptions::new()
@@ -299,7 +311,11 @@ fn serve(
         let _ = stdout
             .write_all(banner.as_bytes())
             .and_then(|()| stdout.flush());
-        let config = lockproof_log::http::ServeConfig { token, access_log };
+        let config = lockproof_log::http::ServeConfig {
+            token,
+            access_log,
+            witnesses,
+        };
         let result =
             crate::mirror::serve(log, listener, config, mirror, upstream, shutdown_signal()).await;
         let _ = std::fs::remove_file(&serve_file);

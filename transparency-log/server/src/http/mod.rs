@@ -12,7 +12,7 @@
 //! | `GET /tile/8/<L>/<N>[.p/<W>]` | `W × 32` hash bytes |
 //! | `GET /tile/8/data/<N>[.p/<W>]` | records, each followed by `\n` |
 //! | `GET /sumdb/<name>/…` | the four above; `/sumdb/<name>/supported` → 200 |
-//! | `GET /checkpoint` | signed C2SP checkpoint (origin = log name) |
+//! | `GET /checkpoint` | signed C2SP checkpoint (origin = log name) + witness cosignatures |
 //! | `GET /tile/<L>/<N>[.p/<W>]` | hash tile, byte-identical to the sumdb face |
 //! | `GET /tile/entries/<N>[.p/<W>]` | C2SP entry bundle (u16 length-prefixed records) |
 //! | `POST /lockproof/v1/add` | append (bearer token), see [`api`] |
@@ -31,6 +31,7 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use lockproof_tlog::{RecordKey, Tile, TileLevel};
 
+use crate::witness::{Witness, Witnessing};
 use crate::{Error, Log};
 
 /// Longest request path looked at; anything longer is a 404 without parsing.
@@ -48,6 +49,9 @@ pub struct ServeConfig {
     pub token: Option<String>,
     /// Where to append one line per request (`<METHOD> <path> <status> <bytes>`), if anywhere.
     pub access_log: Option<Arc<Mutex<std::fs::File>>>,
+    /// Witnesses to submit each new checkpoint to; their cosignatures are served on
+    /// `/checkpoint` (see [`crate::witness`]). Only [`serve`] submits.
+    pub witnesses: Vec<Witness>,
 }
 
 impl std::fmt::Debug for ServeConfig {
@@ -55,6 +59,7 @@ impl std::fmt::Debug for ServeConfig {
         f.debug_struct("ServeConfig")
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
             .field("access_log", &self.access_log.is_some())
+            .field("witnesses", &self.witnesses)
             .finish()
     }
 }
@@ -66,6 +71,7 @@ pub(crate) struct AppState {
     pub(crate) token_hash: Option<[u8; 32]>,
     pub(crate) sumdb_prefix: Arc<str>,
     pub(crate) access_log: Option<Arc<Mutex<std::fs::File>>>,
+    pub(crate) witnessing: Arc<Witnessing>,
 }
 
 /// Builds the router for `log`.
@@ -73,20 +79,27 @@ pub(crate) struct AppState {
 /// Also starts loading the log's key index into memory on a background thread
 /// ([`Log::load_memory_index`]); lookups are served from the on-disk index until it is done.
 pub fn router(log: Log, config: ServeConfig) -> Router {
+    Router::new()
+        .fallback(dispatch)
+        .with_state(app_state(log, config))
+}
+
+/// The handlers' state for `log`; starts loading its key index into memory.
+fn app_state(log: Log, config: ServeConfig) -> AppState {
     log.spawn_memory_index_load();
     let token_hash = config.token.as_deref().map(api::sha256);
     let sumdb_prefix: Arc<str> = format!("/sumdb/{}", log.name().as_str()).into();
-    let access_log = config.access_log;
-    let state = AppState {
+    AppState {
         log,
         token_hash,
         sumdb_prefix,
-        access_log,
-    };
-    Router::new().fallback(dispatch).with_state(state)
+        access_log: config.access_log,
+        witnessing: Arc::new(Witnessing::new(config.witnesses)),
+    }
 }
 
-/// Serves `log` on `listener` until `shutdown` completes.
+/// Serves `log` on `listener` until `shutdown` completes, submitting each new checkpoint to
+/// the configured witnesses meanwhile.
 ///
 /// # Errors
 /// [`Error::Io`] if the server fails.
@@ -96,10 +109,40 @@ pub async fn serve(
     config: ServeConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
-    axum::serve(listener, router(log, config))
+    let state = app_state(log, config);
+    let witnessing = (!state.witnessing.is_empty()).then(|| {
+        tokio::spawn(submit_to_witnesses(
+            state.log.clone(),
+            Arc::clone(&state.witnessing),
+        ))
+    });
+    let served = axum::serve(listener, Router::new().fallback(dispatch).with_state(state))
         .with_graceful_shutdown(shutdown)
         .await
-        .map_err(|e| Error::io("serve", "", e))
+        .map_err(|e| Error::io("serve", "", e));
+    if let Some(task) = witnessing {
+        task.abort();
+    }
+    served
+}
+
+/// Submits every new checkpoint to the witnesses, forever: every 250 ms while they answer,
+/// every 5 s after a failure. A failure is reported on stderr when it first happens or changes.
+async fn submit_to_witnesses(log: Log, witnessing: Arc<Witnessing>) {
+    let mut reported: Vec<String> = Vec::new();
+    loop {
+        let published = log.checkpoint();
+        let (l, w) = (log.clone(), Arc::clone(&witnessing));
+        let failures = tokio::task::spawn_blocking(move || w.submit(&l, &published))
+            .await
+            .unwrap_or_else(|_| vec!["witness submission panicked".to_owned()]);
+        for f in failures.iter().filter(|f| !reported.contains(f)) {
+            eprintln!("lockproof log: {f}");
+        }
+        let pause = if failures.is_empty() { 250 } else { 5_000 };
+        reported = failures;
+        tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+    }
 }
 
 /// Which face a request belongs to (for metrics).
@@ -183,7 +226,8 @@ async fn route(state: &AppState, req: Request, path: &str) -> Response {
             if cp.checkpoint.is_empty() {
                 return text_error(StatusCode::NOT_FOUND, "no C2SP checkpoint");
             }
-            return respond(StatusCode::OK, TEXT, NO_STORE, cp.checkpoint.clone());
+            let body = state.witnessing.cosigned_checkpoint(&cp);
+            return respond(StatusCode::OK, TEXT, NO_STORE, body);
         }
         _ => {}
     }

@@ -1,0 +1,214 @@
+//! `lockproof log serve --witness`: the log submits each new checkpoint to a C2SP
+//! tlog-witness and serves the cosignature on `/checkpoint`.
+//!
+//! The witness here is the test's own, written from the spec (c2sp.org/tlog-witness): it keeps
+//! the latest size and root per origin, answers `409` with `text/x.tlog.size` when `old` is
+//! not its size, checks the log's signature and the RFC 9162 consistency proof, and cosigns
+//! with `cosignature/v1`. No witness implementation can be installed on the build machines.
+
+#[path = "log_harness/mod.rs"]
+mod harness;
+#[path = "support/mod.rs"]
+mod support;
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use harness::{Server, add_records, get, init_log, pad_record};
+use lockproof_tlog::cosignature::cosign;
+use lockproof_tlog::{
+    Checkpoint, Hash, KeyAlgorithm, KeyName, SignerKey, TreeProof, VerifierKey, Verifiers,
+    check_tree,
+};
+
+/// What the witness has seen: (size, root) of the log, and what it answered.
+#[derive(Default)]
+struct Seen {
+    tree: Option<(u64, Hash)>,
+    conflicts: u32,
+    cosigned: Vec<u64>,
+}
+
+struct TestWitness {
+    log_key: VerifierKey,
+    key: SignerKey,
+    seen: Mutex<Seen>,
+}
+
+/// `POST /add-checkpoint` as c2sp.org/tlog-witness specifies it.
+async fn add_checkpoint(State(w): State<Arc<TestWitness>>, body: Bytes) -> Response {
+    let bad = |code: StatusCode, why: &str| (code, format!("{why}\n")).into_response();
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return bad(StatusCode::BAD_REQUEST, "not UTF-8");
+    };
+    let Some((head, note)) = text.split_once("\n\n") else {
+        return bad(StatusCode::BAD_REQUEST, "no blank line");
+    };
+    let mut lines = head.lines();
+    let Some(old) = lines
+        .next()
+        .and_then(|l| l.strip_prefix("old "))
+        .and_then(|n| n.parse::<u64>().ok())
+    else {
+        return bad(StatusCode::BAD_REQUEST, "no old line");
+    };
+    let proof: Option<Vec<Hash>> = lines.map(|l| Hash::from_base64(l).ok()).collect();
+    let Some(proof) = proof else {
+        return bad(StatusCode::BAD_REQUEST, "bad proof line");
+    };
+    let Ok(opened) = lockproof_tlog::open(note.as_bytes(), &Verifiers::new([w.log_key.clone()]))
+    else {
+        return bad(StatusCode::FORBIDDEN, "no valid log signature");
+    };
+    let Ok(cp) = Checkpoint::parse(opened.text()) else {
+        return bad(StatusCode::BAD_REQUEST, "not a checkpoint");
+    };
+    if cp.origin() != w.log_key.name().as_str() {
+        return bad(StatusCode::NOT_FOUND, "unknown origin");
+    }
+    let new = cp.tree();
+    if old > new.size {
+        return bad(StatusCode::BAD_REQUEST, "old > size");
+    }
+    let mut seen = w.seen.lock().expect("lock");
+    let (size, root) = seen.tree.unwrap_or((0, Hash::default()));
+    if old != size {
+        seen.conflicts += 1;
+        return (
+            StatusCode::CONFLICT,
+            [("content-type", "text/x.tlog.size")],
+            format!("{size}\n"),
+        )
+            .into_response();
+    }
+    let consistent = if old == 0 {
+        proof.is_empty()
+    } else if old == new.size {
+        proof.is_empty() && root == new.hash
+    } else {
+        check_tree(&TreeProof(proof), new.size, new.hash, old, root).is_ok()
+    };
+    if !consistent {
+        return bad(StatusCode::UNPROCESSABLE_ENTITY, "inconsistent");
+    }
+    seen.tree = Some((new.size, new.hash));
+    seen.cosigned.push(new.size);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    let sig = cosign(&cp, &w.key, now).expect("cosign");
+    (StatusCode::OK, sig.to_line()).into_response()
+}
+
+/// Starts the witness on 127.0.0.1:0 (on its own runtime thread); returns its URL.
+fn start_witness(w: Arc<TestWitness>) -> String {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            tx.send(listener.local_addr().expect("addr")).expect("send");
+            let app = axum::Router::new()
+                .route("/add-checkpoint", axum::routing::post(add_checkpoint))
+                .with_state(w);
+            axum::serve(listener, app).await.expect("serve");
+        });
+    });
+    format!("http://{}", rx.recv().expect("witness address"))
+}
+
+/// Polls `/checkpoint` until it carries a valid cosignature by `witness` for size `size`.
+fn wait_for_cosigned(url: &str, log_key: &VerifierKey, witness: &VerifierKey, size: u64) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (status, body) = get(&format!("{url}/checkpoint"));
+        assert_eq!(status, 200);
+        let note = lockproof_tlog::open(&body, &Verifiers::new([log_key.clone(), witness.clone()]))
+            .expect("the served checkpoint verifies");
+        let cp = Checkpoint::parse(note.text()).expect("checkpoint");
+        if cp.tree().size == size && note.is_verified_by(witness) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no cosignature for size {size}: {}",
+            String::from_utf8_lossy(&body)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn served_checkpoints_carry_the_witness_cosignature_across_growth_and_restarts() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let h = home.path();
+    let dir = h.join("log");
+    let log_vkey = init_log(h, &dir, "witnessed.log.test", None);
+    let log_key = VerifierKey::parse(&log_vkey).expect("log vkey");
+    let records: Vec<String> = (0..300).map(|i| pad_record("w", i)).collect();
+    add_records(h, &dir, &records[..260]);
+
+    let key = SignerKey::from_seed_with(
+        KeyName::new("witness.test").expect("name"),
+        KeyAlgorithm::CosignatureV1,
+        [7; 32],
+    );
+    let witness_vkey = key.verifier_key();
+    let witness = Arc::new(TestWitness {
+        log_key: log_key.clone(),
+        key,
+        seen: Mutex::new(Seen::default()),
+    });
+    let witness_url = start_witness(Arc::clone(&witness));
+    let flag = format!("{witness_vkey} {witness_url}");
+
+    // First contact: `old 0` is accepted by a witness that has seen nothing.
+    let mut server = Server::start(h, &dir, &["--witness", &flag]);
+    wait_for_cosigned(&server.url, &log_key, &witness_vkey, 260);
+    server.kill();
+
+    // Growth while stopped, then a restarted server that remembers nothing: the witness
+    // answers `409 260`, and the log proves 260 → 300 (across the 256-leaf tile boundary).
+    add_records(h, &dir, &records[260..]);
+    let mut server = Server::start(h, &dir, &["--witness", &flag]);
+    wait_for_cosigned(&server.url, &log_key, &witness_vkey, 300);
+    let stderr = server.stderr_text();
+    server.kill();
+
+    let seen = witness.seen.lock().expect("lock");
+    assert_eq!(seen.cosigned, vec![260, 300], "stderr: {stderr}");
+    assert_eq!(seen.conflicts, 1, "one 409 after the restart");
+    assert_eq!(seen.tree.map(|t| t.0), Some(300));
+}
+
+#[test]
+fn a_witness_flag_must_name_a_cosignature_key_and_a_url() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let h = home.path();
+    let dir = h.join("log");
+    let log_vkey = init_log(h, &dir, "witnessed.log.test", None);
+    let out = support::lockproof(h)
+        .args(["log", "serve", "--dir"])
+        .arg(&dir)
+        .args(["--listen", "127.0.0.1:0", "--witness"])
+        // A log (Ed25519) key is not a witness key.
+        .arg(format!("{log_vkey} http://127.0.0.1:9"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--witness") && err.contains("cosignature/v1"),
+        "{err}"
+    );
+}
