@@ -182,6 +182,56 @@ fn served_checkpoints_carry_the_witness_cosignature_across_growth_and_restarts()
     add_records(h, &dir, &records[260..]);
     let mut server = Server::start(h, &dir, &["--witness", &flag]);
     wait_for_cosigned(&server.url, &log_key, &witness_vkey, 300);
+
+    // `lockproof verify` with a witness quorum: met through /checkpoint, by the sumdb
+    // protocol and by the batched lookup; a quorum of two (one unknown witness) is not.
+    let gosum: String = records[..3].concat() + &records[290];
+    std::fs::write(h.join("go.sum"), gosum).expect("go.sum");
+    let other = SignerKey::from_seed_with(
+        KeyName::new("other.witness.test").expect("name"),
+        KeyAlgorithm::CosignatureV1,
+        [8; 32],
+    )
+    .verifier_key();
+    let policy = |quorum: usize| {
+        format!(
+            "log {log_vkey} {}\nwitness a {witness_vkey}\nwitness b {other}\nquorum {quorum}\n",
+            server.url
+        )
+    };
+    for (quorum, extra, ok) in [
+        (1, None, true),
+        (1, Some("--batch"), true),
+        (2, None, false),
+    ] {
+        std::fs::write(h.join("policy"), policy(quorum)).expect("policy");
+        let state = tempfile::tempdir().expect("state");
+        let out = support::lockproof(state.path())
+            .current_dir(h)
+            .args(["verify", "go.sum", "--policy", "policy"])
+            .args(extra)
+            .output()
+            .expect("run verify");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if ok {
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "quorum {quorum} {extra:?}: {text}"
+            );
+            assert!(text.contains("8 matched"), "{text}");
+        } else {
+            assert_eq!(out.status.code(), Some(1), "{text}");
+            assert!(
+                text.contains("witness quorum not met: 1 of the required 2"),
+                "{text}"
+            );
+        }
+    }
     let stderr = server.stderr_text();
     server.kill();
 

@@ -17,8 +17,8 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use lockproof_tlog::{
-    Hash, HashReader, Note, RecordProof, TileHashReader, Tree, TreeProof, VerifierKey, Verifiers,
-    check_record, check_tree, parse_tree_note, prove_record, prove_tree, record_hash,
+    Checkpoint, Hash, HashReader, Note, RecordProof, TileHashReader, Tree, TreeProof, VerifierKey,
+    Verifiers, check_record, check_tree, parse_tree_note, prove_record, prove_tree, record_hash,
     stored_hash_index, tree_hash,
 };
 
@@ -96,19 +96,91 @@ impl LogHandle<'_> {
         Error::log(&self.name(), reason)
     }
 
-    /// Verify a signed note: log signature, witness quorum, sumdb tree text.
+    /// Verify a signed note: log signature, sumdb tree text, and the policy's witness quorum.
+    ///
+    /// The quorum counts cosignatures on the note itself or, when those fall short, on the
+    /// log's C2SP checkpoint (`/checkpoint`, origin = the log's name), which must be signed by
+    /// the log key and be for exactly the same tree: witnesses cosign C2SP checkpoints, not
+    /// sumdb notes, whose first line is the same for every sumdb log.
     ///
     /// # Errors
     /// [`Error::Log`] for any failure.
     pub fn open_checkpoint(&self, ctx: &TrustContext, bytes: &[u8]) -> Result<(Tree, Note), Error> {
+        let (tree, note, cosigned) = self.open_signed(ctx, bytes)?;
+        self.require_witnesses(ctx, tree, cosigned)?;
+        Ok((tree, note))
+    }
+
+    /// Verify a signed note's log signature and tree text; also count the policy's witnesses
+    /// that cosigned it. No quorum is required here.
+    fn open_signed(&self, ctx: &TrustContext, bytes: &[u8]) -> Result<(Tree, Note, usize), Error> {
+        let note = lockproof_tlog::open(bytes, &self.verifiers(ctx))
+            .map_err(|e| self.err(format!("checkpoint rejected: {e}")))?;
+        if !note.is_verified_by(&self.key) {
+            return Err(self.err("checkpoint is not signed by the log's key"));
+        }
+        let tree = parse_tree_note(note.text())
+            .map_err(|e| self.err(format!("checkpoint rejected: {e}")))?;
+        let cosigned = ctx
+            .witnesses
+            .iter()
+            .filter(|w| note.is_verified_by(w))
+            .count();
+        Ok((tree, note, cosigned))
+    }
+
+    fn verifiers(&self, ctx: &TrustContext) -> Verifiers {
         let mut verifiers = Verifiers::new([self.key.clone()]);
         for w in &ctx.witnesses {
             verifiers.push(w.clone());
         }
-        let note = lockproof_tlog::open(bytes, &verifiers)
-            .map_err(|e| self.err(format!("checkpoint rejected: {e}")))?;
+        verifiers
+    }
+
+    /// Fails unless `ctx.required` witnesses cosigned `tree`: `on_note` of them on the sumdb
+    /// note, else on the log's C2SP checkpoint for the same tree.
+    fn require_witnesses(
+        &self,
+        ctx: &TrustContext,
+        tree: Tree,
+        on_note: usize,
+    ) -> Result<(), Error> {
+        if on_note >= ctx.required {
+            return Ok(());
+        }
+        let not_met = |n: usize, why: &str| {
+            self.err(format!(
+                "witness quorum not met: {n} of the required {} witness cosignatures{why}",
+                ctx.required
+            ))
+        };
+        let Some(bytes) = self.fetcher.checkpoint()? else {
+            return Err(not_met(on_note, ""));
+        };
+        let note = lockproof_tlog::open(&bytes, &self.verifiers(ctx))
+            .map_err(|e| self.err(format!("C2SP checkpoint rejected: {e}")))?;
         if !note.is_verified_by(&self.key) {
-            return Err(self.err("checkpoint is not signed by the log's key"));
+            return Err(self.err("C2SP checkpoint is not signed by the log's key"));
+        }
+        let cp = Checkpoint::parse(note.text())
+            .map_err(|e| self.err(format!("C2SP checkpoint rejected: {e}")))?;
+        if cp.origin() != self.key.name().as_str() {
+            return Err(self.err(format!(
+                "C2SP checkpoint has origin {:?}, expected {:?}",
+                cp.origin(),
+                self.key.name().as_str()
+            )));
+        }
+        if cp.tree() != tree {
+            return Err(not_met(
+                on_note,
+                &format!(
+                    " (the log's cosigned checkpoint is for tree size {}, not {}; its witnesses \
+                     may not have answered yet)",
+                    cp.tree().size,
+                    tree.size
+                ),
+            ));
         }
         let cosigned = ctx
             .witnesses
@@ -116,21 +188,17 @@ impl LogHandle<'_> {
             .filter(|w| note.is_verified_by(w))
             .count();
         if cosigned < ctx.required {
-            return Err(self.err(format!(
-                "witness quorum not met: {cosigned} of the required {} witness cosignatures",
-                ctx.required
-            )));
+            return Err(not_met(cosigned, " on the log's C2SP checkpoint"));
         }
-        let tree = parse_tree_note(note.text())
-            .map_err(|e| self.err(format!("checkpoint rejected: {e}")))?;
-        Ok((tree, note))
+        Ok(())
     }
 
     fn trusted(&self, ctx: &TrustContext) -> Result<Option<(Vec<u8>, Tree)>, Error> {
         let Some(bytes) = ctx.store.load(&self.id())? else {
             return Ok(None);
         };
-        let (tree, _) = self.open_checkpoint(ctx, &bytes).map_err(|e| {
+        // The quorum was required when this note was stored; only its signature is re-checked.
+        let (tree, _, _) = self.open_signed(ctx, &bytes).map_err(|e| {
             Error::Usage(format!(
                 "stored trust state for {} does not verify: {e}",
                 self.id()
@@ -354,16 +422,21 @@ impl LogHandle<'_> {
             };
             parsed.push((key.clone(), parsed_one));
         }
-        // Verify every distinct note; the largest tree is the one everything is proven in.
-        let mut notes: Vec<(Vec<u8>, Tree)> = Vec::new();
+        // Verify every distinct note; the largest tree is the one everything is proven in, and
+        // the one the witness quorum must cover (the others are proven consistent with it).
+        let mut notes: Vec<(Vec<u8>, Tree, usize)> = Vec::new();
         for (_, p) in &parsed {
             if let Some((_, _, note)) = p
-                && !notes.iter().any(|(n, _)| n == note)
+                && !notes.iter().any(|(n, _, _)| n == note)
             {
-                let (tree, _) = self.open_checkpoint(ctx, note)?;
-                notes.push((note.clone(), tree));
+                let (tree, _, cosigned) = self.open_signed(ctx, note)?;
+                notes.push((note.clone(), tree, cosigned));
             }
         }
+        if let Some((_, tree, cosigned)) = notes.iter().max_by_key(|(_, t, _)| t.size) {
+            self.require_witnesses(ctx, *tree, *cosigned)?;
+        }
+        let notes: Vec<(Vec<u8>, Tree)> = notes.into_iter().map(|(n, t, _)| (n, t)).collect();
         let Some(top) = notes.iter().max_by_key(|(_, t)| t.size).cloned() else {
             let answers = keys.iter().map(|k| (k.clone(), None)).collect();
             return Ok(LogAnswers {

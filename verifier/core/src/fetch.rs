@@ -50,6 +50,15 @@ pub trait LogFetcher: Sync {
     /// [`Error::Fetch`] on transport failure or an error answer.
     fn lookups_batch(&self, request_json: &[u8]) -> Result<Option<Vec<u8>>, Error>;
 
+    /// The log's C2SP checkpoint (`/checkpoint`) with whatever witness cosignatures it
+    /// carries, or `Ok(None)` when the log serves none (a plain sumdb server).
+    ///
+    /// # Errors
+    /// [`Error::Fetch`] on transport failure or an answer other than 200 or 404.
+    fn checkpoint(&self) -> Result<Option<Vec<u8>>, Error> {
+        Ok(None)
+    }
+
     /// The bytes of each tile, in order, each exactly `width × 32` bytes long.
     ///
     /// # Errors

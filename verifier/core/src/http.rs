@@ -108,6 +108,14 @@ impl LogFetcher for HttpFetcher {
         }
     }
 
+    fn checkpoint(&self) -> Result<Option<Vec<u8>>, Error> {
+        match self.get("checkpoint", MAX_NOTE_BYTES as u64)? {
+            (200, body) => Ok(Some(body)),
+            (404 | 410, _) => Ok(None),
+            (status, _) => Err(self.fail(&self.url("checkpoint"), format!("HTTP {status}"))),
+        }
+    }
+
     fn lookup(&self, key_path: &str) -> Result<Option<Vec<u8>>, Error> {
         let path = format!("lookup/{key_path}");
         match self.get(&path, MAX_LOOKUP_BYTES as u64)? {
