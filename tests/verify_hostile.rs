@@ -282,3 +282,47 @@ fn fails_when_the_witness_quorum_is_not_met() {
     let out = c.verify(&["--policy", policy.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }
+
+/// A policy trusting witness "one" (seed 21) with quorum 1, and the fake log serving a C2SP
+/// checkpoint cosigned by it; the sumdb note itself carries no cosignature.
+fn c2sp_case(origin: &str, size: Option<u64>) -> (Case, std::path::PathBuf) {
+    let c = setup(4);
+    let key = lockproof_tlog::SignerKey::from_seed_with(
+        lockproof_tlog::KeyName::new("witness.one").unwrap(),
+        lockproof_tlog::KeyAlgorithm::CosignatureV1,
+        [21; 32],
+    );
+    let policy = c.home.path().join("policy.txt");
+    std::fs::write(
+        &policy,
+        format!("witness one {}\nquorum 1\n", key.verifier_key()),
+    )
+    .unwrap();
+    c.server.log.lock().unwrap().c2sp = Some(verify_util::fake::C2sp {
+        origin: origin.to_owned(),
+        size,
+        witnesses: vec![key],
+    });
+    (c, policy)
+}
+
+#[test]
+fn a_quorum_met_on_the_c2sp_checkpoint_of_the_same_tree_passes() {
+    let (c, policy) = c2sp_case(NAME, None);
+    let out = c.verify(&["--policy", policy.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
+#[test]
+fn rejects_a_cosigned_c2sp_checkpoint_for_another_tree() {
+    let (c, policy) = c2sp_case(NAME, Some(3));
+    let out = c.verify(&["--policy", policy.to_str().unwrap()]);
+    assert_caught(&out, "cosigned checkpoint is for tree size 3, not 4");
+}
+
+#[test]
+fn rejects_a_cosigned_c2sp_checkpoint_with_another_origin() {
+    let (c, policy) = c2sp_case("other.log/origin", None);
+    let out = c.verify(&["--policy", policy.to_str().unwrap()]);
+    assert_caught(&out, "C2SP checkpoint has origin \"other.log/origin\"");
+}

@@ -49,6 +49,16 @@ pub struct FakeLog {
     pub lie: Lie,
     pub batch: bool,
     pub witnesses: Vec<SignerKey>,
+    /// What `/checkpoint` serves (404 when `None`).
+    pub c2sp: Option<C2sp>,
+}
+
+/// A C2SP checkpoint served at `/checkpoint`, signed by the log key and cosigned by
+/// `witnesses`, for the log's tree unless `size` names an earlier one.
+pub struct C2sp {
+    pub origin: String,
+    pub size: Option<u64>,
+    pub witnesses: Vec<SignerKey>,
 }
 
 impl FakeLog {
@@ -62,6 +72,7 @@ impl FakeLog {
             lie: Lie::None,
             batch: false,
             witnesses: Vec::new(),
+            c2sp: None,
         };
         f.set_records(records);
         f
@@ -149,6 +160,22 @@ impl FakeLog {
         note
     }
 
+    /// The signed, cosigned C2SP checkpoint, if this log serves one.
+    fn c2sp_checkpoint(&self) -> Option<Vec<u8>> {
+        let c = self.c2sp.as_ref()?;
+        let size = c.size.unwrap_or(self.records.len() as u64);
+        let tree = Tree {
+            size,
+            hash: tree_hash(size, &self.hashes).unwrap(),
+        };
+        let cp = Checkpoint::new(&c.origin, tree, Vec::new()).unwrap();
+        let mut note = String::from_utf8(sign(&cp.to_text(), &[&self.signer]).unwrap()).unwrap();
+        for w in &c.witnesses {
+            note.push_str(&cosign(&cp, w, 1_700_000_000).unwrap().to_line());
+        }
+        Some(note.into_bytes())
+    }
+
     fn index_of(&self, key: &str) -> Option<usize> {
         self.records.iter().position(|r| {
             lockproof_tlog::Record::parse(r.as_bytes())
@@ -168,6 +195,12 @@ impl FakeLog {
         }
         if path == "latest" {
             return (200, self.note());
+        }
+        if path == "checkpoint" {
+            return match self.c2sp_checkpoint() {
+                Some(note) => (200, note),
+                None => (404, b"not found".to_vec()),
+            };
         }
         if let Some(key) = path.strip_prefix("lookup/") {
             let Some(i) = self.index_of(key) else {
