@@ -1,5 +1,6 @@
 //! `lockproof log serve --witness`: the log submits each new checkpoint to a C2SP
-//! tlog-witness and serves the cosignature on `/checkpoint`.
+//! tlog-witness and serves the cosignature on `/checkpoint`; `lockproof verify` and
+//! `lockproof prove` / `verify --offline` then meet a witness quorum through it.
 //!
 //! The witness here is the test's own, written from the spec (c2sp.org/tlog-witness): it keeps
 //! the latest size and root per origin, answers `409` with `text/x.tlog.size` when `old` is
@@ -149,7 +150,7 @@ fn wait_for_cosigned(url: &str, log_key: &VerifierKey, witness: &VerifierKey, si
 }
 
 #[test]
-fn served_checkpoints_carry_the_witness_cosignature_across_growth_and_restarts() {
+fn a_witnessed_log_serves_cosigned_checkpoints_that_meet_a_quorum_online_and_offline() {
     let home = tempfile::tempdir().expect("tempdir");
     let h = home.path();
     let dir = h.join("log");
@@ -232,6 +233,50 @@ fn served_checkpoints_carry_the_witness_cosignature_across_growth_and_restarts()
             );
         }
     }
+
+    // `prove` carries the cosigned C2SP checkpoint, so the quorum holds offline too.
+    std::fs::write(h.join("policy"), policy(1)).expect("policy");
+    let run = |args: &[&str]| {
+        let out = support::lockproof(h)
+            .current_dir(h)
+            .args(args)
+            .output()
+            .expect("run");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code(), text)
+    };
+    let (code, text) = run(&[
+        "prove", "go.sum", "--policy", "policy", "--output", "b.json",
+    ]);
+    assert_eq!(code, Some(0), "{text}");
+    let bundle = std::fs::read_to_string(h.join("b.json")).expect("bundle");
+    assert!(
+        bundle.contains(r#""cosigned":"witnessed.log.test\n300\n"#),
+        "{bundle}"
+    );
+    let offline = [
+        "verify",
+        "--offline",
+        "--bundle",
+        "b.json",
+        "--policy",
+        "policy",
+        "go.sum",
+    ];
+    let (code, text) = run(&offline);
+    assert_eq!(code, Some(0), "{text}");
+    std::fs::write(h.join("policy"), policy(2)).expect("policy");
+    let (code, text) = run(&offline);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("witness quorum not met: 1 of the required 2"),
+        "{text}"
+    );
+
     let stderr = server.stderr_text();
     server.kill();
 

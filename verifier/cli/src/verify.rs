@@ -410,7 +410,15 @@ pub(crate) fn run_prove(args: ProveArgs) -> anyhow::Result<Outcome> {
             }
         }
     }
-    let bundle = Bundle::from_answers(&names, &answers);
+    let mut bundle = Bundle::from_answers(&names, &answers);
+    if ctx.required > 0 {
+        // The quorum may have been met on a log's C2SP checkpoint: carry it along.
+        for (l, h) in policy.logs.iter().zip(&hs) {
+            if let Ok(Some(c2sp)) = h.fetcher.checkpoint() {
+                bundle.attach_cosigned(l.name(), &c2sp);
+            }
+        }
+    }
     write_atomic(&args.output, &bundle.to_bytes())?;
     eprintln!(
         "wrote {} ({} answers from {} logs)",

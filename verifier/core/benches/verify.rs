@@ -64,6 +64,7 @@ fn bench(c: &mut Criterion) {
         logs: vec![BundleLog {
             name: "bench.example/log".into(),
             checkpoint: note,
+            cosigned: None,
         }],
         answers: indexes
             .iter()

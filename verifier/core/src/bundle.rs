@@ -5,7 +5,7 @@
 //!
 //! ```json
 //! {"format":"lockproof-bundle/v1",
-//!  "logs":[{"name":"<key name>","checkpoint":"<signed tree note>"}],
+//!  "logs":[{"name":"<key name>","checkpoint":"<signed tree note>"[,"cosigned":"<C2SP checkpoint>"]}],
 //!  "answers":[{"log":0,"key":"<lookup path>","index":7,"record":"<text>","inclusion":["<b64>",…]},
 //!             {"log":0,"key":"<lookup path>","missing":true}]}
 //! ```
@@ -17,11 +17,12 @@
 
 use std::collections::HashMap;
 
-use lockproof_tlog::Hash;
+use lockproof_tlog::{Checkpoint, Hash, SignedNote, Tree, parse_tree_note};
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
 use crate::client::{Found, LogAnswers, LogHandle, TrustContext};
+use crate::fetch::LogFetcher;
 
 /// The `format` field of version 1.
 pub const BUNDLE_FORMAT: &str = "lockproof-bundle/v1";
@@ -49,6 +50,10 @@ pub struct BundleLog {
     pub name: String,
     /// The signed tree note every answer of this log is proven against.
     pub checkpoint: String,
+    /// The log's C2SP checkpoint for the same tree with its witness cosignatures, when the
+    /// witness quorum was met there rather than on the sumdb note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cosigned: Option<String>,
 }
 
 /// One key's answer.
@@ -88,6 +93,7 @@ impl Bundle {
             b.logs.push(BundleLog {
                 name: name.clone(),
                 checkpoint: String::from_utf8_lossy(note).into_owned(),
+                cosigned: None,
             });
             let mut keys: Vec<&String> = a.answers.keys().collect();
             keys.sort();
@@ -114,6 +120,30 @@ impl Bundle {
             }
         }
         b
+    }
+
+    /// Records log `name`'s cosigned C2SP checkpoint (`/checkpoint` bytes), if it is for the
+    /// same tree as the bundle's checkpoint for that log (otherwise it would not help; the
+    /// offline verifier checks it either way).
+    pub fn attach_cosigned(&mut self, name: &str, c2sp: &[u8]) {
+        let tree_of = |bytes: &[u8], c2sp: bool| -> Option<Tree> {
+            let note = SignedNote::parse_unauthenticated(bytes).ok()?;
+            if c2sp {
+                Checkpoint::parse(note.text()).ok().map(|c| c.tree())
+            } else {
+                parse_tree_note(note.text()).ok()
+            }
+        };
+        let Ok(text) = std::str::from_utf8(c2sp) else {
+            return;
+        };
+        for l in self.logs.iter_mut().filter(|l| l.name == name) {
+            let same = tree_of(l.checkpoint.as_bytes(), false)
+                .is_some_and(|t| tree_of(c2sp, true) == Some(t));
+            if same {
+                l.cosigned = Some(text.to_owned());
+            }
+        }
     }
 
     /// The canonical bytes: compact JSON, one trailing newline.
@@ -167,7 +197,13 @@ impl Bundle {
             .position(|l| l.name == name)
             .ok_or_else(|| Error::Bundle(format!("no checkpoint for log {name}")))?;
         let note = self.logs[li].checkpoint.as_bytes().to_vec();
-        let (tree, _) = handle.open_checkpoint(ctx, &note)?;
+        // Offline, "/checkpoint" is the cosigned C2SP checkpoint the bundle carries, if any.
+        let fetcher = FromBundle(self.logs[li].cosigned.as_deref());
+        let local = LogHandle {
+            key: handle.key.clone(),
+            fetcher: &fetcher,
+        };
+        let (tree, _) = local.open_checkpoint(ctx, &note)?;
         let mut answers = HashMap::new();
         for a in self.answers.iter().filter(|a| a.log == li) {
             let found = match (a.missing, a.index, &a.record) {
@@ -197,4 +233,32 @@ impl Bundle {
             requests: 0,
         })
     }
+}
+
+/// What a bundle offers in place of a log: its cosigned C2SP checkpoint, and nothing else.
+struct FromBundle<'a>(Option<&'a str>);
+
+impl LogFetcher for FromBundle<'_> {
+    fn describe(&self) -> String {
+        "bundle".to_owned()
+    }
+    fn latest(&self) -> Result<Vec<u8>, Error> {
+        Err(offline())
+    }
+    fn lookup(&self, _: &str) -> Result<Option<Vec<u8>>, Error> {
+        Err(offline())
+    }
+    fn lookups_batch(&self, _: &[u8]) -> Result<Option<Vec<u8>>, Error> {
+        Err(offline())
+    }
+    fn checkpoint(&self) -> Result<Option<Vec<u8>>, Error> {
+        Ok(self.0.map(|s| s.as_bytes().to_vec()))
+    }
+    fn read_tiles(&self, _: &[lockproof_tlog::Tile]) -> Result<Vec<Vec<u8>>, Error> {
+        Err(offline())
+    }
+}
+
+fn offline() -> Error {
+    Error::Bundle("offline verification reads nothing but the bundle".to_owned())
 }

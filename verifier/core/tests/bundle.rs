@@ -10,6 +10,7 @@ fn sample() -> Bundle {
         logs: vec![BundleLog {
             name: "l.test".into(),
             checkpoint: "go.sum database tree\n1\nAAAA\n\n— l x\n".into(),
+            cosigned: None,
         }],
         answers: vec![
             BundleAnswer {
