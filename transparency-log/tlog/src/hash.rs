@@ -17,7 +17,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::Error;
 
-/// The size of a [`Hash`] in bytes (SHA-256).
+/// The size of a [`Hash`](struct@Hash) in bytes (SHA-256).
 pub const HASH_SIZE: usize = 32;
 
 /// A SHA-256 hash: a record (leaf) hash, an interior node hash or a tree hash.
