@@ -183,6 +183,12 @@ fn a_witnessed_log_serves_cosigned_checkpoints_that_meet_a_quorum_online_and_off
     add_records(h, &dir, &records[260..]);
     let mut server = Server::start(h, &dir, &["--witness", &flag]);
     wait_for_cosigned(&server.url, &log_key, &witness_vkey, 300);
+    let (_, metrics) = get(&format!("{}/metrics", server.url));
+    let metrics = String::from_utf8(metrics).expect("utf8");
+    assert!(
+        metrics.contains("lockproof_log_witness_cosigned_size{witness=\"witness.test\"} 300\n"),
+        "{metrics}"
+    );
 
     // `lockproof verify` with a witness quorum: met through /checkpoint, by the sumdb
     // protocol and by the batched lookup; a quorum of two (one unknown witness) is not.

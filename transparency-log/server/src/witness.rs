@@ -80,6 +80,8 @@ struct Seen {
     size: Option<u64>,
     /// Its verified cosignature and the tree it covers.
     cosigned: Option<(Tree, Signature)>,
+    /// Submissions that failed so far.
+    failures: u64,
 }
 
 /// The witnesses of one served log and their cosignatures.
@@ -125,25 +127,69 @@ impl Witnessing {
         out
     }
 
-    /// Asks every witness that has not cosigned `published` yet (blocking; failures are
-    /// reported per witness and retried on the next call).
+    /// Asks every witness that has not cosigned `published` yet, all at once (blocking;
+    /// failures are returned per witness and retried on the next call).
     pub(crate) fn submit(&self, log: &Log, published: &Published) -> Vec<String> {
-        let mut failures = Vec::new();
+        std::thread::scope(|scope| {
+            let asked: Vec<_> = self
+                .witnesses
+                .iter()
+                .filter(|(_, seen)| {
+                    !seen
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .cosigned
+                        .as_ref()
+                        .is_some_and(|(t, _)| *t == published.tree)
+                })
+                .map(|(witness, seen)| {
+                    let ask = move || self.submit_one(log, published, witness, seen);
+                    (witness, seen, scope.spawn(ask))
+                })
+                .collect();
+            let mut failures = Vec::new();
+            for (witness, seen, asking) in asked {
+                let result = asking
+                    .join()
+                    .unwrap_or_else(|_| Err("submission panicked".to_owned()));
+                if let Err(e) = result {
+                    seen.lock().unwrap_or_else(PoisonError::into_inner).failures += 1;
+                    failures.push(format!("witness {}: {e}", witness.key.name()));
+                }
+            }
+            failures
+        })
+    }
+
+    /// Per witness: the tree size it last cosigned and its failed submissions, in the
+    /// Prometheus text format (appended to `/metrics`).
+    pub(crate) fn render_metrics(&self) -> String {
+        let mut sizes = String::from(
+            "# HELP lockproof_log_witness_cosigned_size Tree size of the latest checkpoint the witness cosigned (0: none yet).\n\
+             # TYPE lockproof_log_witness_cosigned_size gauge\n",
+        );
+        let mut failures = String::from(
+            "# HELP lockproof_log_witness_failures_total Checkpoint submissions to the witness that failed.\n\
+             # TYPE lockproof_log_witness_failures_total counter\n",
+        );
         for (witness, seen) in &self.witnesses {
-            let done = seen
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .cosigned
-                .as_ref()
-                .is_some_and(|(t, _)| *t == published.tree);
-            if done {
-                continue;
-            }
-            if let Err(e) = self.submit_one(log, published, witness, seen) {
-                failures.push(format!("witness {}: {e}", witness.key.name()));
-            }
+            let seen = seen.lock().unwrap_or_else(PoisonError::into_inner);
+            let label = witness
+                .key
+                .name()
+                .as_str()
+                .replace('\\', "\\\\")
+                .replace('"', "\\\"");
+            let size = seen.cosigned.as_ref().map_or(0, |(t, _)| t.size);
+            sizes.push_str(&format!(
+                "lockproof_log_witness_cosigned_size{{witness=\"{label}\"}} {size}\n"
+            ));
+            failures.push_str(&format!(
+                "lockproof_log_witness_failures_total{{witness=\"{label}\"}} {}\n",
+                seen.failures
+            ));
         }
-        failures
+        sizes + &failures
     }
 
     fn submit_one(

@@ -206,11 +206,15 @@ async fn route(state: &AppState, req: Request, path: &str) -> Response {
     match p {
         "/healthz" => return respond(StatusCode::OK, TEXT, NO_STORE, b"ok\n".to_vec()),
         "/metrics" => {
+            let mut text = state.log.metrics().render();
+            if !state.witnessing.is_empty() {
+                text.push_str(&state.witnessing.render_metrics());
+            }
             return respond(
                 StatusCode::OK,
                 "text/plain; version=0.0.4; charset=utf-8",
                 NO_STORE,
-                state.log.metrics().render().into_bytes(),
+                text.into_bytes(),
             );
         }
         "/latest" => {
