@@ -313,3 +313,43 @@ fn a_witness_flag_must_name_a_cosignature_key_and_a_url() {
         "{err}"
     );
 }
+
+#[test]
+fn a_mirror_mode_server_collects_cosignatures_too() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let h = home.path();
+    let dir = h.join("log");
+    let log_vkey = init_log(h, &dir, "mirror.log.test", None);
+    let log_key = VerifierKey::parse(&log_vkey).expect("log vkey");
+    let records: Vec<String> = (0..5).map(|i| pad_record("m", i)).collect();
+    add_records(h, &dir, &records);
+    let key = SignerKey::from_seed_with(
+        KeyName::new("witness.test").expect("name"),
+        KeyAlgorithm::CosignatureV1,
+        [9; 32],
+    );
+    let witness_vkey = key.verifier_key();
+    let witness_url = start_witness(Arc::new(TestWitness {
+        log_key: log_key.clone(),
+        key,
+        seen: Mutex::new(Seen::default()),
+    }));
+    let proxy = h.join("empty-proxy");
+    std::fs::create_dir_all(&proxy).expect("proxy dir");
+    let upstream = format!("go=file://{}", proxy.display());
+    let flag = format!("{witness_vkey} {witness_url}");
+    let mut server = Server::start(
+        h,
+        &dir,
+        &[
+            "--mirror",
+            "go",
+            "--upstream",
+            &upstream,
+            "--witness",
+            &flag,
+        ],
+    );
+    wait_for_cosigned(&server.url, &log_key, &witness_vkey, 5);
+    server.kill();
+}

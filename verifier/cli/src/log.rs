@@ -80,7 +80,7 @@ pub(crate) enum LogCommand {
         /// Submit every new checkpoint to this witness, "<vkey> <url>" (repeatable): a
         /// cosignature/v1 witness key and its C2SP tlog-witness submission URL. Cosignatures
         /// are served on /checkpoint.
-        #[arg(long, value_name = "VKEY URL", conflicts_with = "mirror")]
+        #[arg(long, value_name = "VKEY URL")]
         witness: Vec<String>,
     },
     /// Log what lockfiles pin, as they pin it (trust on first use), for registries without an

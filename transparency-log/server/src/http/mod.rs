@@ -50,7 +50,9 @@ pub struct ServeConfig {
     /// Where to append one line per request (`<METHOD> <path> <status> <bytes>`), if anywhere.
     pub access_log: Option<Arc<Mutex<std::fs::File>>>,
     /// Witnesses to submit each new checkpoint to; their cosignatures are served on
-    /// `/checkpoint` (see [`crate::witness`]). Only [`serve`] submits.
+    /// `/checkpoint` (see [`crate::witness`]). Submitting runs on the async runtime the router
+    /// is built in, for as long as the router lives; a router built outside a runtime only
+    /// serves (and never collects) cosignatures.
     pub witnesses: Vec<Witness>,
 }
 
@@ -89,17 +91,25 @@ fn app_state(log: Log, config: ServeConfig) -> AppState {
     log.spawn_memory_index_load();
     let token_hash = config.token.as_deref().map(api::sha256);
     let sumdb_prefix: Arc<str> = format!("/sumdb/{}", log.name().as_str()).into();
+    let witnessing = Arc::new(Witnessing::new(config.witnesses));
+    if !witnessing.is_empty()
+        && let Ok(runtime) = tokio::runtime::Handle::try_current()
+    {
+        runtime.spawn(submit_to_witnesses(
+            log.clone(),
+            Arc::downgrade(&witnessing),
+        ));
+    }
     AppState {
         log,
         token_hash,
         sumdb_prefix,
         access_log: config.access_log,
-        witnessing: Arc::new(Witnessing::new(config.witnesses)),
+        witnessing,
     }
 }
 
-/// Serves `log` on `listener` until `shutdown` completes, submitting each new checkpoint to
-/// the configured witnesses meanwhile.
+/// Serves `log` on `listener` until `shutdown` completes.
 ///
 /// # Errors
 /// [`Error::Io`] if the server fails.
@@ -109,30 +119,21 @@ pub async fn serve(
     config: ServeConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
-    let state = app_state(log, config);
-    let witnessing = (!state.witnessing.is_empty()).then(|| {
-        tokio::spawn(submit_to_witnesses(
-            state.log.clone(),
-            Arc::clone(&state.witnessing),
-        ))
-    });
-    let served = axum::serve(listener, Router::new().fallback(dispatch).with_state(state))
+    axum::serve(listener, router(log, config))
         .with_graceful_shutdown(shutdown)
         .await
-        .map_err(|e| Error::io("serve", "", e));
-    if let Some(task) = witnessing {
-        task.abort();
-    }
-    served
+        .map_err(|e| Error::io("serve", "", e))
 }
 
-/// Submits every new checkpoint to the witnesses, forever: every 250 ms while they answer,
-/// every 5 s after a failure. A failure is reported on stderr when it first happens or changes.
-async fn submit_to_witnesses(log: Log, witnessing: Arc<Witnessing>) {
+/// Submits every new checkpoint to the witnesses for as long as a router serves their
+/// cosignatures (`witnessing` is the router's; the task ends once the router is dropped):
+/// every 250 ms while they answer, every 5 s after a failure. A failure is reported on stderr
+/// when it first happens or changes.
+async fn submit_to_witnesses(log: Log, witnessing: std::sync::Weak<Witnessing>) {
     let mut reported: Vec<String> = Vec::new();
-    loop {
+    while let Some(w) = witnessing.upgrade() {
         let published = log.checkpoint();
-        let (l, w) = (log.clone(), Arc::clone(&witnessing));
+        let l = log.clone();
         let failures = tokio::task::spawn_blocking(move || w.submit(&l, &published))
             .await
             .unwrap_or_else(|_| vec!["witness submission panicked".to_owned()]);
