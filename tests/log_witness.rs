@@ -210,12 +210,13 @@ fn a_witnessed_log_serves_cosigned_checkpoints_that_meet_a_quorum_online_and_off
         (1, None, true),
         (1, Some("--batch"), true),
         (2, None, false),
+        (2, Some("--batch"), false),
     ] {
         std::fs::write(h.join("policy"), policy(quorum)).expect("policy");
         let state = tempfile::tempdir().expect("state");
         let out = support::lockproof(state.path())
             .current_dir(h)
-            .args(["verify", "go.sum", "--policy", "policy"])
+            .args(["verify", "go.sum", "--stats", "--policy", "policy"])
             .args(extra)
             .output()
             .expect("run verify");
@@ -231,6 +232,10 @@ fn a_witnessed_log_serves_cosigned_checkpoints_that_meet_a_quorum_online_and_off
                 "quorum {quorum} {extra:?}: {text}"
             );
             assert!(text.contains("8 matched"), "{text}");
+            if extra.is_some() {
+                // The batched answer carries the cosigned checkpoint: nothing else is asked.
+                assert!(text.contains(": 1 requests for"), "{text}");
+            }
         } else {
             assert_eq!(out.status.code(), Some(1), "{text}");
             assert!(

@@ -1,7 +1,8 @@
 //! The batched lookup of the lockproof API: `POST /lockproof/v1/lookups`.
 //!
 //! Request `{"keys":[<lookup path component>…],"old_size":N|null}` (≤ [`MAX_BATCH_KEYS`]);
-//! response `{"checkpoint":<signed tree note>,"consistency":[<b64>…],"results":[…]}`, where
+//! response `{"checkpoint":<signed tree note>,"consistency":[<b64>…],"results":[…]
+//! [,"cosigned":<C2SP checkpoint with witness cosignatures>]}`, where
 //! each result is `{"key","status":"found","index","record","inclusion":[<b64>…]}` or
 //! `{"key","status":"missing"}`. The client verifies every proof against the signed checkpoint,
 //! so nothing in the response is trusted. See the shared design "HTTP faces".
@@ -40,6 +41,10 @@ pub struct BatchResponse {
     pub consistency: Vec<String>,
     /// One result per requested key, in request order.
     pub results: Vec<BatchResult>,
+    /// The log's C2SP checkpoint of the same tree with its witness cosignatures, if it has
+    /// witnesses (saves fetching `/checkpoint`; verified like it).
+    #[serde(default)]
+    pub cosigned: Option<String>,
 }
 
 /// One key's answer.
@@ -87,7 +92,8 @@ impl LogHandle<'_> {
             let resp: BatchResponse = serde_json::from_slice(&resp)
                 .map_err(|e| self.err(format!("malformed batched lookup response: {e}")))?;
             let note_bytes = resp.checkpoint.into_bytes();
-            let (tree, _) = self.open_checkpoint(ctx, &note_bytes)?;
+            let (tree, _, on_note) = self.open_signed(ctx, &note_bytes)?;
+            self.require_witnesses(ctx, tree, on_note, resp.cosigned.as_deref())?;
             let consistency = parse_hashes(&resp.consistency)
                 .map_err(|r| self.err(format!("consistency proof: {r}")))?;
             self.check_consistency(

@@ -107,13 +107,17 @@ impl LogHandle<'_> {
     /// [`Error::Log`] for any failure.
     pub fn open_checkpoint(&self, ctx: &TrustContext, bytes: &[u8]) -> Result<(Tree, Note), Error> {
         let (tree, note, cosigned) = self.open_signed(ctx, bytes)?;
-        self.require_witnesses(ctx, tree, cosigned)?;
+        self.require_witnesses(ctx, tree, cosigned, None)?;
         Ok((tree, note))
     }
 
     /// Verify a signed note's log signature and tree text; also count the policy's witnesses
     /// that cosigned it. No quorum is required here.
-    fn open_signed(&self, ctx: &TrustContext, bytes: &[u8]) -> Result<(Tree, Note, usize), Error> {
+    pub(crate) fn open_signed(
+        &self,
+        ctx: &TrustContext,
+        bytes: &[u8],
+    ) -> Result<(Tree, Note, usize), Error> {
         let note = lockproof_tlog::open(bytes, &self.verifiers(ctx))
             .map_err(|e| self.err(format!("checkpoint rejected: {e}")))?;
         if !note.is_verified_by(&self.key) {
@@ -138,12 +142,14 @@ impl LogHandle<'_> {
     }
 
     /// Fails unless `ctx.required` witnesses cosigned `tree`: `on_note` of them on the sumdb
-    /// note, else on the log's C2SP checkpoint for the same tree.
-    fn require_witnesses(
+    /// note, else on the log's C2SP checkpoint for the same tree (`c2sp` if the log already
+    /// sent it, else fetched from `/checkpoint`).
+    pub(crate) fn require_witnesses(
         &self,
         ctx: &TrustContext,
         tree: Tree,
         on_note: usize,
+        c2sp: Option<&str>,
     ) -> Result<(), Error> {
         if on_note >= ctx.required {
             return Ok(());
@@ -154,10 +160,18 @@ impl LogHandle<'_> {
                 ctx.required
             ))
         };
-        let Some(bytes) = self.fetcher.checkpoint()? else {
-            return Err(not_met(on_note, ""));
+        let fetched;
+        let bytes = match c2sp {
+            Some(text) => text.as_bytes(),
+            None => match self.fetcher.checkpoint()? {
+                Some(b) => {
+                    fetched = b;
+                    &fetched[..]
+                }
+                None => return Err(not_met(on_note, "")),
+            },
         };
-        let note = lockproof_tlog::open(&bytes, &self.verifiers(ctx))
+        let note = lockproof_tlog::open(bytes, &self.verifiers(ctx))
             .map_err(|e| self.err(format!("C2SP checkpoint rejected: {e}")))?;
         if !note.is_verified_by(&self.key) {
             return Err(self.err("C2SP checkpoint is not signed by the log's key"));
@@ -434,7 +448,7 @@ impl LogHandle<'_> {
             }
         }
         if let Some((_, tree, cosigned)) = notes.iter().max_by_key(|(_, t, _)| t.size) {
-            self.require_witnesses(ctx, *tree, *cosigned)?;
+            self.require_witnesses(ctx, *tree, *cosigned, None)?;
         }
         let notes: Vec<(Vec<u8>, Tree)> = notes.into_iter().map(|(n, t, _)| (n, t)).collect();
         let Some(top) = notes.iter().max_by_key(|(_, t)| t.size).cloned() else {

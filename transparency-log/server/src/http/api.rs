@@ -246,6 +246,10 @@ pub struct LookupsResponse {
     pub consistency: Vec<String>,
     /// One result per key, in request order.
     pub results: Vec<LookupResult>,
+    /// With witnesses configured: the C2SP checkpoint of the same tree with the cosignatures
+    /// collected so far, so that a client needing a witness quorum asks nothing else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cosigned: Option<String>,
 }
 
 /// One key's answer.
@@ -326,6 +330,7 @@ pub fn answer_lookups(log: &crate::Log, req: &LookupsRequest) -> Result<LookupsR
         checkpoint,
         consistency,
         results,
+        cosigned: None,
     })
 }
 
@@ -341,7 +346,14 @@ pub(crate) async fn lookups(state: &AppState, req: Request) -> Response {
     let log = state.log.clone();
     let answer = tokio::task::spawn_blocking(move || answer_lookups(&log, &parsed)).await;
     match answer {
-        Ok(Ok(resp)) => json_response(StatusCode::OK, &resp),
+        Ok(Ok(mut resp)) => {
+            let snapshot = state.log.checkpoint();
+            if !state.witnessing.is_empty() && resp.checkpoint.as_bytes() == snapshot.note {
+                let c2sp = state.witnessing.cosigned_checkpoint(&snapshot);
+                resp.cosigned = String::from_utf8(c2sp).ok();
+            }
+            json_response(StatusCode::OK, &resp)
+        }
         Ok(Err(Error::BadRequest(m))) => json_error(StatusCode::BAD_REQUEST, m),
         Ok(Err(_)) | Err(_) => json_error(StatusCode::INTERNAL_SERVER_ERROR, "internal error"),
     }
