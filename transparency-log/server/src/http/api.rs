@@ -18,8 +18,10 @@
 //! `consistency` proves the checkpoint's tree extends the tree of `old_size` (`[]` when
 //! `old_size` is null, 0 or equal), and each result is
 //! `{"key":…,"status":"found","index":n,"record":"<text>","inclusion":["<b64>",…]}` or
-//! `{"key":…,"status":"missing"}`. Nothing in it needs trusting: every proof verifies against
-//! the signed checkpoint. 400 for a malformed body, a bad key or `old_size` beyond the tree.
+//! `{"key":…,"status":"missing"}`. A server with witnesses adds `"cosigned":"<C2SP
+//! checkpoint>"`: the same tree as `/checkpoint`, with the cosignatures collected so far.
+//! Nothing in it needs trusting: every proof verifies against the signed checkpoint. 400 for
+//! a malformed body, a bad key or `old_size` beyond the tree.
 
 use axum::extract::Request;
 use axum::http::{StatusCode, header};
