@@ -128,6 +128,24 @@ fn start_witness(w: Arc<TestWitness>) -> String {
     format!("http://{}", rx.recv().expect("witness address"))
 }
 
+/// A cosignature/v1 key from `seed`, a witness for the log of `log_key` started with it, and
+/// the `--witness` flag value naming both.
+fn witness_for(log_key: &VerifierKey, seed: u8) -> (VerifierKey, Arc<TestWitness>, String) {
+    let key = SignerKey::from_seed_with(
+        KeyName::new("witness.test").expect("name"),
+        KeyAlgorithm::CosignatureV1,
+        [seed; 32],
+    );
+    let vkey = key.verifier_key();
+    let witness = Arc::new(TestWitness {
+        log_key: log_key.clone(),
+        key,
+        seen: Mutex::new(Seen::default()),
+    });
+    let url = start_witness(Arc::clone(&witness));
+    (vkey.clone(), witness, format!("{vkey} {url}"))
+}
+
 /// Polls `/checkpoint` until it carries a valid cosignature by `witness` for size `size`.
 fn wait_for_cosigned(url: &str, log_key: &VerifierKey, witness: &VerifierKey, size: u64) {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -159,19 +177,7 @@ fn a_witnessed_log_serves_cosigned_checkpoints_that_meet_a_quorum_online_and_off
     let records: Vec<String> = (0..300).map(|i| pad_record("w", i)).collect();
     add_records(h, &dir, &records[..260]);
 
-    let key = SignerKey::from_seed_with(
-        KeyName::new("witness.test").expect("name"),
-        KeyAlgorithm::CosignatureV1,
-        [7; 32],
-    );
-    let witness_vkey = key.verifier_key();
-    let witness = Arc::new(TestWitness {
-        log_key: log_key.clone(),
-        key,
-        seen: Mutex::new(Seen::default()),
-    });
-    let witness_url = start_witness(Arc::clone(&witness));
-    let flag = format!("{witness_vkey} {witness_url}");
+    let (witness_vkey, witness, flag) = witness_for(&log_key, 7);
 
     // First contact: `old 0` is accepted by a witness that has seen nothing.
     let mut server = Server::start(h, &dir, &["--witness", &flag]);
@@ -328,21 +334,10 @@ fn a_mirror_mode_server_collects_cosignatures_too() {
     let log_key = VerifierKey::parse(&log_vkey).expect("log vkey");
     let records: Vec<String> = (0..5).map(|i| pad_record("m", i)).collect();
     add_records(h, &dir, &records);
-    let key = SignerKey::from_seed_with(
-        KeyName::new("witness.test").expect("name"),
-        KeyAlgorithm::CosignatureV1,
-        [9; 32],
-    );
-    let witness_vkey = key.verifier_key();
-    let witness_url = start_witness(Arc::new(TestWitness {
-        log_key: log_key.clone(),
-        key,
-        seen: Mutex::new(Seen::default()),
-    }));
+    let (witness_vkey, _witness, flag) = witness_for(&log_key, 9);
     let proxy = h.join("empty-proxy");
     std::fs::create_dir_all(&proxy).expect("proxy dir");
     let upstream = format!("go=file://{}", proxy.display());
-    let flag = format!("{witness_vkey} {witness_url}");
     let mut server = Server::start(
         h,
         &dir,

@@ -347,7 +347,7 @@ fn verify_bundle(
     let mut out = Vec::new();
     for l in &policy.logs {
         let key = VerifierKey::parse(&l.vkey).with_context(|| format!("log key {:?}", l.vkey))?;
-        let fetcher = NoNetwork;
+        let fetcher = lockproof_verify::bundle::Offline(None);
         let h = LogHandle {
             key,
             fetcher: &fetcher,
@@ -358,34 +358,6 @@ fn verify_bundle(
         });
     }
     Ok(out)
-}
-
-/// The fetcher of offline mode: every request is refused.
-struct NoNetwork;
-
-impl LogFetcher for NoNetwork {
-    fn describe(&self) -> String {
-        "offline".to_owned()
-    }
-    fn latest(&self) -> Result<Vec<u8>, Error> {
-        Err(offline())
-    }
-    fn lookup(&self, _: &str) -> Result<Option<Vec<u8>>, Error> {
-        Err(offline())
-    }
-    fn lookups_batch(&self, _: &[u8]) -> Result<Option<Vec<u8>>, Error> {
-        Err(offline())
-    }
-    fn read_tiles(&self, _: &[lockproof_tlog::Tile]) -> Result<Vec<Vec<u8>>, Error> {
-        Err(offline())
-    }
-}
-
-fn offline() -> Error {
-    Error::Fetch {
-        what: "network".to_owned(),
-        reason: "offline mode".to_owned(),
-    }
 }
 
 pub(crate) fn run_prove(args: ProveArgs) -> anyhow::Result<Outcome> {

@@ -198,7 +198,7 @@ impl Bundle {
             .ok_or_else(|| Error::Bundle(format!("no checkpoint for log {name}")))?;
         let note = self.logs[li].checkpoint.as_bytes().to_vec();
         // Offline, "/checkpoint" is the cosigned C2SP checkpoint the bundle carries, if any.
-        let fetcher = FromBundle(self.logs[li].cosigned.as_deref());
+        let fetcher = Offline(self.logs[li].cosigned.as_deref());
         let local = LogHandle {
             key: handle.key.clone(),
             fetcher: &fetcher,
@@ -235,12 +235,14 @@ impl Bundle {
     }
 }
 
-/// What a bundle offers in place of a log: its cosigned C2SP checkpoint, and nothing else.
-struct FromBundle<'a>(Option<&'a str>);
+/// The fetcher of offline verification: it reads nothing, except that `/checkpoint` answers
+/// with the given text (a bundle's cosigned C2SP checkpoint), if any.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Offline<'a>(pub Option<&'a str>);
 
-impl LogFetcher for FromBundle<'_> {
+impl LogFetcher for Offline<'_> {
     fn describe(&self) -> String {
-        "bundle".to_owned()
+        "offline".to_owned()
     }
     fn latest(&self) -> Result<Vec<u8>, Error> {
         Err(offline())
