@@ -285,7 +285,7 @@ fn fails_when_the_witness_quorum_is_not_met() {
 
 /// A policy trusting witness "one" (seed 21) with quorum 1, and the fake log serving a C2SP
 /// checkpoint cosigned by it; the sumdb note itself carries no cosignature.
-fn c2sp_case(origin: &str, size: Option<u64>) -> (Case, std::path::PathBuf) {
+fn c2sp_case(origin: &str, size: Option<u64>, lag: usize) -> (Case, std::path::PathBuf) {
     let c = setup(4);
     let key = lockproof_tlog::SignerKey::from_seed_with(
         lockproof_tlog::KeyName::new("witness.one").unwrap(),
@@ -302,27 +302,44 @@ fn c2sp_case(origin: &str, size: Option<u64>) -> (Case, std::path::PathBuf) {
         origin: origin.to_owned(),
         size,
         witnesses: vec![key],
+        lag: lag.into(),
     });
     (c, policy)
 }
 
 #[test]
 fn a_quorum_met_on_the_c2sp_checkpoint_of_the_same_tree_passes() {
-    let (c, policy) = c2sp_case(NAME, None);
+    let (c, policy) = c2sp_case(NAME, None, 0);
     let out = c.verify(&["--policy", policy.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }
 
 #[test]
+fn waits_for_witnesses_that_have_not_cosigned_the_newest_tree_yet() {
+    let (c, policy) = c2sp_case(NAME, None, 2);
+    let out = c.verify(&["--policy", policy.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let asked = c
+        .server
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| r.ends_with("/checkpoint"))
+        .count();
+    assert_eq!(asked, 3, "two lagging answers, then the cosigned tree");
+}
+
+#[test]
 fn rejects_a_cosigned_c2sp_checkpoint_for_another_tree() {
-    let (c, policy) = c2sp_case(NAME, Some(3));
+    let (c, policy) = c2sp_case(NAME, Some(3), 0);
     let out = c.verify(&["--policy", policy.to_str().unwrap()]);
     assert_caught(&out, "cosigned checkpoint is for tree size 3, not 4");
 }
 
 #[test]
 fn rejects_a_cosigned_c2sp_checkpoint_with_another_origin() {
-    let (c, policy) = c2sp_case("other.log/origin", None);
+    let (c, policy) = c2sp_case("other.log/origin", None, 0);
     let out = c.verify(&["--policy", policy.to_str().unwrap()]);
     assert_caught(&out, "C2SP checkpoint has origin \"other.log/origin\"");
 }

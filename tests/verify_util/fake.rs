@@ -54,11 +54,13 @@ pub struct FakeLog {
 }
 
 /// A C2SP checkpoint served at `/checkpoint`, signed by the log key and cosigned by
-/// `witnesses`, for the log's tree unless `size` names an earlier one.
+/// `witnesses`, for the log's tree unless `size` names an earlier one. The first `lag`
+/// requests get the tree one record smaller (witnesses not caught up yet).
 pub struct C2sp {
     pub origin: String,
     pub size: Option<u64>,
     pub witnesses: Vec<SignerKey>,
+    pub lag: std::sync::atomic::AtomicUsize,
 }
 
 impl FakeLog {
@@ -163,7 +165,15 @@ impl FakeLog {
     /// The signed, cosigned C2SP checkpoint, if this log serves one.
     fn c2sp_checkpoint(&self) -> Option<Vec<u8>> {
         let c = self.c2sp.as_ref()?;
-        let size = c.size.unwrap_or(self.records.len() as u64);
+        let mut size = c.size.unwrap_or(self.records.len() as u64);
+        let lagging = c.lag.fetch_update(
+            std::sync::atomic::Ordering::SeqCst,
+            std::sync::atomic::Ordering::SeqCst,
+            |n| n.checked_sub(1),
+        );
+        if lagging.is_ok() {
+            size -= 1;
+        }
         let tree = Tree {
             size,
             hash: tree_hash(size, &self.hashes).unwrap(),

@@ -184,6 +184,9 @@ fn open_fetchers(policy: &Policy, timeout: Duration) -> anyhow::Result<Vec<Box<d
     Ok(out)
 }
 
+/// How long a run waits for a log's witnesses to cosign a tree that has just grown.
+const WITNESS_WAIT: Duration = Duration::from_secs(3);
+
 fn trust_context(
     policy: &Policy,
     args: &LogArgs,
@@ -206,6 +209,7 @@ fn trust_context(
         tile_cache,
         collect_proofs,
         prefer_batch: args.batch,
+        witness_wait: WITNESS_WAIT,
     })
 }
 
@@ -251,6 +255,7 @@ fn query(
                 .transpose()?,
             collect_proofs: ctx.collect_proofs,
             prefer_batch: ctx.prefer_batch,
+            witness_wait: ctx.witness_wait,
         };
         let r = verifier::query_all(std::slice::from_ref(h), &ctx_i, &one)?;
         if stats && let Some(Ok(a)) = r.first() {
@@ -339,8 +344,10 @@ fn verify_bundle(
     args: &LogArgs,
     bytes: &[u8],
 ) -> anyhow::Result<Vec<verifier::LogResult>> {
+    // Offline, the bundle's cosigned checkpoint is all there is: no waiting for witnesses.
     let ctx = TrustContext {
         tile_cache: None,
+        witness_wait: Duration::ZERO,
         ..trust_context(policy, args, false)?
     };
     let parsed = Bundle::parse(bytes);

@@ -89,6 +89,7 @@ fn bench(c: &mut Criterion) {
         tile_cache: None,
         collect_proofs: false,
         prefer_batch: true,
+        witness_wait: std::time::Duration::ZERO,
     };
     let fetcher = Offline;
     let handle = LogHandle {

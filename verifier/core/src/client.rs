@@ -15,6 +15,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use lockproof_tlog::{
     Checkpoint, Hash, HashReader, Note, RecordProof, TileHashReader, Tree, TreeProof, VerifierKey,
@@ -55,6 +56,9 @@ pub struct TrustContext {
     pub collect_proofs: bool,
     /// Try the batched lookup even when every key is a Go module.
     pub prefer_batch: bool,
+    /// How long to keep asking `/checkpoint` while the log's witnesses have not yet cosigned
+    /// the tree being verified (a log submits a new checkpoint within moments; zero offline).
+    pub witness_wait: Duration,
 }
 
 /// A record the log proved it holds.
@@ -160,17 +164,51 @@ impl LogHandle<'_> {
                 ctx.required
             ))
         };
-        let fetched;
-        let bytes = match c2sp {
-            Some(text) => text.as_bytes(),
-            None => match self.fetcher.checkpoint()? {
-                Some(b) => {
-                    fetched = b;
-                    &fetched[..]
-                }
-                None => return Err(not_met(on_note, "")),
-            },
-        };
+        // The log may have grown moments ago and its witnesses not answered yet: ask again,
+        // with growing pauses, until `ctx.witness_wait` is spent.
+        let deadline = Instant::now() + ctx.witness_wait;
+        let mut pause = Duration::from_millis(100);
+        let mut given = c2sp;
+        loop {
+            let fetched;
+            let bytes = match given.take() {
+                Some(text) => text.as_bytes(),
+                None => match self.fetcher.checkpoint()? {
+                    Some(b) => {
+                        fetched = b;
+                        &fetched[..]
+                    }
+                    None => return Err(not_met(on_note, "")),
+                },
+            };
+            let (cp, cosigned) = self.open_c2sp(ctx, bytes)?;
+            if cp == tree && cosigned >= ctx.required {
+                return Ok(());
+            }
+            let behind = cp.size < tree.size || cp == tree;
+            if behind && Instant::now() + pause <= deadline {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_secs(1));
+                continue;
+            }
+            return Err(if cp == tree {
+                not_met(cosigned, " on the log's C2SP checkpoint")
+            } else {
+                not_met(
+                    on_note,
+                    &format!(
+                        " (the log's cosigned checkpoint is for tree size {}, not {}; its \
+                         witnesses may not have answered yet)",
+                        cp.size, tree.size
+                    ),
+                )
+            });
+        }
+    }
+
+    /// Opens the log's C2SP checkpoint: the log's signature and its name as origin are
+    /// required; returns the tree and how many of the policy's witnesses cosigned it.
+    fn open_c2sp(&self, ctx: &TrustContext, bytes: &[u8]) -> Result<(Tree, usize), Error> {
         let note = lockproof_tlog::open(bytes, &self.verifiers(ctx))
             .map_err(|e| self.err(format!("C2SP checkpoint rejected: {e}")))?;
         if !note.is_verified_by(&self.key) {
@@ -185,26 +223,12 @@ impl LogHandle<'_> {
                 self.key.name().as_str()
             )));
         }
-        if cp.tree() != tree {
-            return Err(not_met(
-                on_note,
-                &format!(
-                    " (the log's cosigned checkpoint is for tree size {}, not {}; its witnesses \
-                     may not have answered yet)",
-                    cp.tree().size,
-                    tree.size
-                ),
-            ));
-        }
         let cosigned = ctx
             .witnesses
             .iter()
             .filter(|w| note.is_verified_by(w))
             .count();
-        if cosigned < ctx.required {
-            return Err(not_met(cosigned, " on the log's C2SP checkpoint"));
-        }
-        Ok(())
+        Ok((cp.tree(), cosigned))
     }
 
     fn trusted(&self, ctx: &TrustContext) -> Result<Option<(Vec<u8>, Tree)>, Error> {

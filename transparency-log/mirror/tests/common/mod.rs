@@ -268,6 +268,7 @@ pub fn verify_with(
         tile_cache: None,
         collect_proofs: false,
         prefer_batch: false,
+        witness_wait: std::time::Duration::ZERO,
     };
     let results = verifier::query_all(std::slice::from_ref(&handle), &ctx, &plan).unwrap();
     verifier::judge("test", &logs, &files, &results, &Actions::default())
