@@ -122,27 +122,35 @@ impl LogHandle<'_> {
         ctx: &TrustContext,
         bytes: &[u8],
     ) -> Result<(Tree, Note, usize), Error> {
-        let note = lockproof_tlog::open(bytes, &self.verifiers(ctx))
-            .map_err(|e| self.err(format!("checkpoint rejected: {e}")))?;
-        if !note.is_verified_by(&self.key) {
-            return Err(self.err("checkpoint is not signed by the log's key"));
-        }
+        let (note, cosigned) = self.open_note(ctx, bytes, "checkpoint")?;
         let tree = parse_tree_note(note.text())
             .map_err(|e| self.err(format!("checkpoint rejected: {e}")))?;
+        Ok((tree, note, cosigned))
+    }
+
+    /// Opens a signed note (`what` names it in errors): the log's signature is required; also
+    /// returns how many of the policy's witnesses cosigned it.
+    fn open_note(
+        &self,
+        ctx: &TrustContext,
+        bytes: &[u8],
+        what: &str,
+    ) -> Result<(Note, usize), Error> {
+        let mut verifiers = Verifiers::new([self.key.clone()]);
+        for w in &ctx.witnesses {
+            verifiers.push(w.clone());
+        }
+        let note = lockproof_tlog::open(bytes, &verifiers)
+            .map_err(|e| self.err(format!("{what} rejected: {e}")))?;
+        if !note.is_verified_by(&self.key) {
+            return Err(self.err(format!("{what} is not signed by the log's key")));
+        }
         let cosigned = ctx
             .witnesses
             .iter()
             .filter(|w| note.is_verified_by(w))
             .count();
-        Ok((tree, note, cosigned))
-    }
-
-    fn verifiers(&self, ctx: &TrustContext) -> Verifiers {
-        let mut verifiers = Verifiers::new([self.key.clone()]);
-        for w in &ctx.witnesses {
-            verifiers.push(w.clone());
-        }
-        verifiers
+        Ok((note, cosigned))
     }
 
     /// Fails unless `ctx.required` witnesses cosigned `tree`: `on_note` of them on the sumdb
@@ -209,11 +217,7 @@ impl LogHandle<'_> {
     /// Opens the log's C2SP checkpoint: the log's signature and its name as origin are
     /// required; returns the tree and how many of the policy's witnesses cosigned it.
     fn open_c2sp(&self, ctx: &TrustContext, bytes: &[u8]) -> Result<(Tree, usize), Error> {
-        let note = lockproof_tlog::open(bytes, &self.verifiers(ctx))
-            .map_err(|e| self.err(format!("C2SP checkpoint rejected: {e}")))?;
-        if !note.is_verified_by(&self.key) {
-            return Err(self.err("C2SP checkpoint is not signed by the log's key"));
-        }
+        let (note, cosigned) = self.open_note(ctx, bytes, "C2SP checkpoint")?;
         let cp = Checkpoint::parse(note.text())
             .map_err(|e| self.err(format!("C2SP checkpoint rejected: {e}")))?;
         if cp.origin() != self.key.name().as_str() {
@@ -223,11 +227,6 @@ impl LogHandle<'_> {
                 self.key.name().as_str()
             )));
         }
-        let cosigned = ctx
-            .witnesses
-            .iter()
-            .filter(|w| note.is_verified_by(w))
-            .count();
         Ok((cp.tree(), cosigned))
     }
 
@@ -471,11 +470,9 @@ impl LogHandle<'_> {
                 notes.push((note.clone(), tree, cosigned));
             }
         }
-        if let Some((_, tree, cosigned)) = notes.iter().max_by_key(|(_, t, _)| t.size) {
-            self.require_witnesses(ctx, *tree, *cosigned, None)?;
-        }
-        let notes: Vec<(Vec<u8>, Tree)> = notes.into_iter().map(|(n, t, _)| (n, t)).collect();
-        let Some(top) = notes.iter().max_by_key(|(_, t)| t.size).cloned() else {
+        let Some((top_note, top_tree, top_cosigned)) =
+            notes.iter().max_by_key(|(_, t, _)| t.size).cloned()
+        else {
             let answers = keys.iter().map(|k| (k.clone(), None)).collect();
             return Ok(LogAnswers {
                 note: None,
@@ -484,6 +481,9 @@ impl LogHandle<'_> {
                 requests: 0,
             });
         };
+        self.require_witnesses(ctx, top_tree, top_cosigned, None)?;
+        let top = (top_note, top_tree);
+        let notes: Vec<(Vec<u8>, Tree)> = notes.into_iter().map(|(n, t, _)| (n, t)).collect();
         let tiles = RunTiles::new(&self.name(), self.fetcher, ctx.tile_cache.clone());
         for other in &notes {
             self.check_consistency(ctx, Some(other), &top.0, top.1, None, Some(&tiles))?;
