@@ -84,6 +84,16 @@ struct Seen {
     failures: u64,
 }
 
+impl Seen {
+    /// The witness's cosignature of exactly `tree`, if it gave one.
+    fn cosignature_of(&self, tree: Tree) -> Option<&Signature> {
+        self.cosigned
+            .as_ref()
+            .filter(|(t, _)| *t == tree)
+            .map(|(_, sig)| sig)
+    }
+}
+
 /// The witnesses of one served log and their cosignatures.
 pub(crate) struct Witnessing {
     witnesses: Vec<(Witness, Mutex<Seen>)>,
@@ -118,9 +128,7 @@ impl Witnessing {
         let mut out = published.checkpoint.clone();
         for (_, seen) in &self.witnesses {
             let seen = seen.lock().unwrap_or_else(PoisonError::into_inner);
-            if let Some((tree, sig)) = &seen.cosigned
-                && *tree == published.tree
-            {
+            if let Some(sig) = seen.cosignature_of(published.tree) {
                 out.extend_from_slice(sig.to_line().as_bytes());
             }
         }
@@ -135,12 +143,8 @@ impl Witnessing {
                 .witnesses
                 .iter()
                 .filter(|(_, seen)| {
-                    !seen
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .cosigned
-                        .as_ref()
-                        .is_some_and(|(t, _)| *t == published.tree)
+                    let seen = seen.lock().unwrap_or_else(PoisonError::into_inner);
+                    seen.cosignature_of(published.tree).is_none()
                 })
                 .map(|(witness, seen)| {
                     let ask = move || self.submit_one(log, published, witness, seen);
