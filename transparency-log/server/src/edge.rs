@@ -304,12 +304,12 @@ pub(crate) fn split_data_tile(data: &[u8]) -> Vec<&[u8]> {
 /// A [`HashReader`] over the tiles in storage for a tree of `size` records (unauthenticated:
 /// the server's own durable tiles). Used for proofs and audit.
 ///
-/// With `trees`, stored hashes inside full tiles come from the expanded-tile cache
-/// ([`TileTrees`]); partial tiles are always read and hashed afresh.
+/// Stored hashes inside full tiles come from the expanded-tile cache `trees`; a partial tile
+/// is read and expanded once per [`HashReader::read_hashes`] call.
 pub(crate) struct StorageHashReader<'a> {
     pub(crate) storage: &'a dyn Storage,
     pub(crate) size: u64,
-    pub(crate) trees: Option<&'a TileTrees>,
+    pub(crate) trees: &'a TileTrees,
 }
 
 impl HashReader for StorageHashReader<'_> {
@@ -342,9 +342,10 @@ impl HashReader for StorageHashReader<'_> {
                         let data = read_exact_tile(self.storage, id, width)?;
                         Ok(TileTree::expand(Tile { width, ..t }, &data)?)
                     };
-                    let tree = match self.trees {
-                        Some(trees) if width == TILE_WIDTH => trees.get_or_expand(l, t.n, read),
-                        _ => read().map(Arc::new),
+                    let tree = if width == TILE_WIDTH {
+                        self.trees.get_or_expand(l, t.n, read)
+                    } else {
+                        read().map(Arc::new)
                     };
                     slot.insert(tree.map_err(reader_error)?)
                 }
@@ -362,8 +363,7 @@ pub(crate) const MAX_PROOF_THREADS: usize = 8;
 
 /// Inclusion proofs for `indexes` in the tree of `size` records, read from `storage` through
 /// the expanded full tiles in `trees`, on up to [`MAX_PROOF_THREADS`] threads for batches of
-/// [`PARALLEL_PROOFS`] or more (a tile not yet expanded costs 255 node hashes, a stored hash
-/// in a partial tile up to 127).
+/// [`PARALLEL_PROOFS`] or more (a tile not yet expanded costs up to 255 node hashes).
 pub(crate) fn prove_records_in_parallel(
     storage: &dyn Storage,
     trees: &TileTrees,
@@ -373,7 +373,7 @@ pub(crate) fn prove_records_in_parallel(
     let reader = StorageHashReader {
         storage,
         size,
-        trees: Some(trees),
+        trees,
     };
     let prove = |part: &[u64]| prove_records(size, part, &reader);
     let threads = std::thread::available_parallelism()

@@ -142,7 +142,7 @@ impl Log {
         let reader = StorageHashReader {
             storage: self.shared.storage.as_ref(),
             size: new,
-            trees: Some(&self.shared.tile_trees),
+            trees: &self.shared.tile_trees,
         };
         Ok(prove_tree(new, old, &reader)?)
     }
