@@ -354,13 +354,8 @@ fn verify_bundle(
     let mut out = Vec::new();
     for l in &policy.logs {
         let key = VerifierKey::parse(&l.vkey).with_context(|| format!("log key {:?}", l.vkey))?;
-        let fetcher = lockproof_verify::bundle::Offline(None);
-        let h = LogHandle {
-            key,
-            fetcher: &fetcher,
-        };
         out.push(match &parsed {
-            Ok(b) => b.verify_log(&h, &ctx),
+            Ok(b) => b.verify_log(&key, &ctx),
             Err(e) => Err(Error::Bundle(e.to_string())),
         });
     }

@@ -7,36 +7,15 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use lockproof_tlog::{
-    Hash, KeyName, SignerKey, Tile, Tree, format_tree_note, node_hash, prove_records, record_hash,
-    sign, stored_hashes, tree_hash,
+    Hash, KeyName, SignerKey, Tree, format_tree_note, node_hash, prove_records, record_hash, sign,
+    stored_hashes, tree_hash,
 };
-use lockproof_verify::Error;
 use lockproof_verify::bundle::{BUNDLE_FORMAT, Bundle, BundleAnswer, BundleLog};
-use lockproof_verify::client::{LogHandle, TrustContext};
-use lockproof_verify::fetch::LogFetcher;
+use lockproof_verify::client::TrustContext;
 use lockproof_verify::state::TrustStore;
 
 const SIZE: u64 = 1 << 20;
 const LOOKUPS: u64 = 1000;
-
-struct Offline;
-impl LogFetcher for Offline {
-    fn describe(&self) -> String {
-        "offline".into()
-    }
-    fn latest(&self) -> Result<Vec<u8>, Error> {
-        Err(Error::Usage("offline".into()))
-    }
-    fn lookup(&self, _: &str) -> Result<Option<Vec<u8>>, Error> {
-        Err(Error::Usage("offline".into()))
-    }
-    fn lookups_batch(&self, _: &[u8]) -> Result<Option<Vec<u8>>, Error> {
-        Err(Error::Usage("offline".into()))
-    }
-    fn read_tiles(&self, _: &[Tile]) -> Result<Vec<Vec<u8>>, Error> {
-        Err(Error::Usage("offline".into()))
-    }
-}
 
 fn record(i: u64) -> String {
     format!(
@@ -91,15 +70,11 @@ fn bench(c: &mut Criterion) {
         prefer_batch: true,
         witness_wait: std::time::Duration::ZERO,
     };
-    let fetcher = Offline;
-    let handle = LogHandle {
-        key: signer.verifier_key(),
-        fetcher: &fetcher,
-    };
+    let key = signer.verifier_key();
 
     c.bench_function(
         "verify checkpoint + 1000 inclusion proofs (2^20 tree)",
-        |b| b.iter(|| bundle.verify_log(&handle, &ctx).unwrap()),
+        |b| b.iter(|| bundle.verify_log(&key, &ctx).unwrap()),
     );
     let a = record_hash(b"a");
     c.bench_function("node hash (SHA-256 of 65 bytes)", |b| {

@@ -17,7 +17,7 @@
 
 use std::collections::HashMap;
 
-use lockproof_tlog::{Checkpoint, Hash, SignedNote, Tree, parse_tree_note};
+use lockproof_tlog::{Checkpoint, Hash, SignedNote, Tree, VerifierKey, parse_tree_note};
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
@@ -178,19 +178,15 @@ impl Bundle {
         Ok(b)
     }
 
-    /// Verify the part of the bundle for log `handle` and return its answers: the checkpoint
-    /// must be signed by the trusted key with the witness quorum, and every record must be
-    /// proven included.
+    /// Verify the part of the bundle for the log of `key` and return its answers: the
+    /// checkpoint must be signed by that key with the witness quorum, and every record must be
+    /// proven included. Nothing but the bundle is read.
     ///
     /// # Errors
     /// [`Error::Bundle`] / [`Error::Log`] for anything that does not verify, or when the bundle
     /// has no checkpoint for this log.
-    pub fn verify_log(
-        &self,
-        handle: &LogHandle<'_>,
-        ctx: &TrustContext,
-    ) -> Result<LogAnswers, Error> {
-        let name = handle.key.name().to_string();
+    pub fn verify_log(&self, key: &VerifierKey, ctx: &TrustContext) -> Result<LogAnswers, Error> {
+        let name = key.name().to_string();
         let li = self
             .logs
             .iter()
@@ -200,7 +196,7 @@ impl Bundle {
         // Offline, "/checkpoint" is the cosigned C2SP checkpoint the bundle carries, if any.
         let fetcher = Offline(self.logs[li].cosigned.as_deref());
         let local = LogHandle {
-            key: handle.key.clone(),
+            key: key.clone(),
             fetcher: &fetcher,
         };
         let (tree, _) = local.open_checkpoint(ctx, &note)?;
@@ -237,8 +233,7 @@ impl Bundle {
 
 /// The fetcher of offline verification: it reads nothing, except that `/checkpoint` answers
 /// with the given text (a bundle's cosigned C2SP checkpoint), if any.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Offline<'a>(pub Option<&'a str>);
+struct Offline<'a>(Option<&'a str>);
 
 impl LogFetcher for Offline<'_> {
     fn describe(&self) -> String {
