@@ -17,7 +17,7 @@
 
 use std::collections::HashMap;
 
-use lockproof_tlog::{Checkpoint, Hash, SignedNote, Tree, VerifierKey, parse_tree_note};
+use lockproof_tlog::{Checkpoint, Hash, SignedNote, VerifierKey, parse_tree_note};
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
@@ -126,22 +126,21 @@ impl Bundle {
     /// same tree as the bundle's checkpoint for that log (otherwise it would not help; the
     /// offline verifier checks it either way).
     pub fn attach_cosigned(&mut self, name: &str, c2sp: &[u8]) {
-        let tree_of = |bytes: &[u8], c2sp: bool| -> Option<Tree> {
-            let note = SignedNote::parse_unauthenticated(bytes).ok()?;
-            if c2sp {
-                Checkpoint::parse(note.text()).ok().map(|c| c.tree())
-            } else {
-                parse_tree_note(note.text()).ok()
-            }
+        let text_of = |bytes: &[u8]| {
+            SignedNote::parse_unauthenticated(bytes)
+                .ok()
+                .map(|n| n.text().to_owned())
         };
-        let Ok(text) = std::str::from_utf8(c2sp) else {
+        let (Ok(c2sp_text), Some(tree)) = (
+            std::str::from_utf8(c2sp),
+            text_of(c2sp).and_then(|t| Checkpoint::parse(&t).ok().map(|c| c.tree())),
+        ) else {
             return;
         };
         for l in self.logs.iter_mut().filter(|l| l.name == name) {
-            let same = tree_of(l.checkpoint.as_bytes(), false)
-                .is_some_and(|t| tree_of(c2sp, true) == Some(t));
-            if same {
-                l.cosigned = Some(text.to_owned());
+            let note_tree = text_of(l.checkpoint.as_bytes()).and_then(|t| parse_tree_note(&t).ok());
+            if note_tree == Some(tree) {
+                l.cosigned = Some(c2sp_text.to_owned());
             }
         }
     }
