@@ -15,10 +15,10 @@
 //! The cost: the one superseded snapshot stays pinned until the lookups still using it finish,
 //! which only delays the reuse of the pages one commit replaced.
 //!
-//! Reads go to memory first: a complete in-memory mirror of the table ([`crate::keytable`],
-//! within a byte budget) answers lookups and the sequencer's dedup checks without a B-tree read.
-//! Only when a log outgrows that budget do reads go to the B-tree, with recent hits kept in a
-//! bounded cache ([`crate::hot`]).
+//! Reads go to memory first: a small cache of recent hits ([`crate::hot`]), then a complete
+//! in-memory mirror of the table ([`crate::keytable`], within a byte budget) that answers
+//! lookups and the sequencer's dedup checks without a B-tree read. Only when a log outgrows
+//! that budget do reads go to the B-tree, and then every hit goes into the hot cache.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -84,7 +84,8 @@ pub(crate) struct Index {
     keys: RwLock<Option<Arc<KeysSnapshot>>>,
     /// Every key in memory, while the log fits the budget.
     table: KeyTable,
-    /// Recent hits, answered without touching the B-tree (used once `table` is dropped).
+    /// Recent hits, asked before `table` (which promotes one hit in 16 into it) and the only
+    /// cache in front of the B-tree once `table` is dropped.
     hot: HotEntries,
 }
 
