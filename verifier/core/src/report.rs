@@ -144,21 +144,12 @@ pub struct Finding {
 /// One human phrase for an unpinned finding's reason code.
 #[must_use]
 pub fn describe_unpinned(reason: Option<&str>) -> &'static str {
-    use lockproof_lockfile::UnpinnedReason as R;
-    const REASONS: [R; 6] = [
-        R::NoDigest,
-        R::GitSource,
-        R::LocalSource,
-        R::YarnBerryChecksum,
-        R::EmptyComposerShasum,
-        R::Sha1Only,
-    ];
+    use lockproof_lockfile::UnpinnedReason;
     match reason {
         Some("no-record-key") => "pinned, but lacks what the log keys it by (e.g. a file name)",
-        Some(code) => REASONS
-            .iter()
-            .find(|r| r.code() == code)
-            .map_or("not pinned", |r| r.describe()),
+        Some(code) => {
+            UnpinnedReason::from_code(code).map_or("not pinned", UnpinnedReason::describe)
+        }
         None => "not pinned",
     }
 }

@@ -108,6 +108,22 @@ pub enum UnpinnedReason {
 }
 
 impl UnpinnedReason {
+    /// Every reason, in declaration order.
+    pub const ALL: [UnpinnedReason; 6] = [
+        UnpinnedReason::NoDigest,
+        UnpinnedReason::GitSource,
+        UnpinnedReason::LocalSource,
+        UnpinnedReason::YarnBerryChecksum,
+        UnpinnedReason::EmptyComposerShasum,
+        UnpinnedReason::Sha1Only,
+    ];
+
+    /// The reason whose [`UnpinnedReason::code`] is `code`.
+    #[must_use]
+    pub fn from_code(code: &str) -> Option<UnpinnedReason> {
+        Self::ALL.into_iter().find(|r| r.code() == code)
+    }
+
     /// A short kebab-case code, stable for JSON output: `no-digest`, `git-source`,
     /// `local-source`, `yarn-berry-checksum`, `empty-composer-shasum`, `sha1-only`.
     pub fn code(self) -> &'static str {
@@ -120,9 +136,7 @@ impl UnpinnedReason {
             UnpinnedReason::Sha1Only => "sha1-only",
         }
     }
-}
 
-impl UnpinnedReason {
     /// One human sentence: why the entry cannot be checked against a registry's digest.
     pub fn describe(self) -> &'static str {
         match self {
@@ -182,4 +196,17 @@ pub struct Entry {
     pub location: Location,
     /// Pinned, or why not.
     pub pin: PinState,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_unpinned_reason_is_found_again_by_its_code() {
+        for r in UnpinnedReason::ALL {
+            assert_eq!(UnpinnedReason::from_code(r.code()), Some(r));
+        }
+        assert_eq!(UnpinnedReason::from_code("no-record-key"), None);
+    }
 }
