@@ -6,6 +6,8 @@
 //! log_bench append DIR M CLIENTS B  M more durable appends from CLIENTS threads, B per call
 //! log_bench serve  DIR ADDR         serve DIR over HTTP (no write token) until killed
 //! log_bench paths  DIR N OUT        write N lookup and N tile request paths for wrk
+//! log_bench lookups DIR BODY N    answer the batched lookup BODY (a request JSON file) N
+//!                                   times in-process, timed (no HTTP)
 //! log_bench audit  DIR              audit the log (recompute everything), timed
 //! log_bench requests DIR PATHS N    serve DIR in-process and send the first N paths of the
 //!                                   file PATHS over one keep-alive connection, then exit (run
@@ -45,6 +47,7 @@ fn main() {
         "append" => append(Path::new(&arg(2)), num(3), num(4), num(5)),
         "serve" => serve(Path::new(&arg(2)), &arg(3)),
         "requests" => requests(Path::new(&arg(2)), Path::new(&arg(3)), num(4)),
+        "lookups" => lookups(Path::new(&arg(2)), Path::new(&arg(3)), num(4)),
         "paths" => paths(Path::new(&arg(2)), num(3), Path::new(&arg(4))),
         "audit" => {
             let log = Log::open(Path::new(&arg(2))).expect("open");
@@ -258,4 +261,28 @@ fn paths(dir: &Path, n: u64, out: &Path) {
     }
     std::fs::write(out.join("lookups.txt"), lookups).expect("write");
     std::fs::write(out.join("tiles.txt"), tiles).expect("write");
+}
+
+fn lookups(dir: &Path, body: &Path, n: u64) {
+    use lockproof_log::http::api::{LookupsRequest, answer_lookups};
+    let log = Log::open(dir).expect("open");
+    let req: LookupsRequest =
+        serde_json::from_slice(&std::fs::read(body).expect("read body")).expect("request JSON");
+    let (mut answer, mut encode) = (Duration::ZERO, Duration::ZERO);
+    for _ in 0..n {
+        let t = Instant::now();
+        let resp = answer_lookups(&log, &req).expect("answer");
+        let t2 = Instant::now();
+        let bytes = serde_json::to_vec(&resp).expect("encode");
+        encode += t2.elapsed();
+        answer += t2 - t;
+        assert!(!bytes.is_empty());
+    }
+    let per = |d: Duration| d.as_secs_f64() * 1e6 / n as f64;
+    println!(
+        "{} keys: answer {:.0} µs, encode {:.0} µs per request (mean of {n})",
+        req.keys.len(),
+        per(answer),
+        per(encode)
+    );
 }

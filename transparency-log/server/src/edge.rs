@@ -376,9 +376,12 @@ pub(crate) fn prove_records_in_parallel(
         trees,
     };
     let prove = |part: &[u64]| prove_records(size, part, &reader);
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .min(MAX_PROOF_THREADS);
+    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let threads = *THREADS.get_or_init(|| {
+        std::thread::available_parallelism()
+            .map_or(1, std::num::NonZero::get)
+            .min(MAX_PROOF_THREADS)
+    });
     if threads < 2 || indexes.len() < PARALLEL_PROOFS {
         return Ok(prove(indexes)?);
     }
