@@ -13,8 +13,9 @@ use lockproof_tlog::Tree;
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
+use crate::answers::CachedAnswer;
 use crate::client::{Found, LogAnswers, LogHandle, TrustContext, parse_hashes};
-use crate::state::PendingStore;
+use crate::fsutil::PendingWrite;
 
 /// Most keys in one batched request (the server's limit).
 pub const MAX_BATCH_KEYS: usize = 10_000;
@@ -67,17 +68,18 @@ impl LogHandle<'_> {
     /// Asks the batched lookup for `keys` (in requests of [`MAX_BATCH_KEYS`]) and proves every
     /// answer: each response's checkpoint must verify and be consistent with `trusted`, then
     /// every inclusion proof must hold in it. Returns `None` when the log has no batched API.
-    /// Each newer checkpoint becomes the trust state as soon as it is consistent, written in
-    /// the background (`pending`; the caller waits for it before it reports anything); the
-    /// proven answers go to the answer cache.
+    /// Each newer checkpoint becomes the trust state as soon as it is consistent, and the
+    /// proven answers go to the answer cache, both written in the background (`pending`; the
+    /// caller waits for them before it reports anything).
     pub(crate) fn query_batch(
         &self,
         ctx: &TrustContext,
         keys: &[String],
         mut trusted: Option<(Vec<u8>, Tree)>,
-        pending: &mut Option<PendingStore>,
+        pending: &mut Vec<PendingWrite>,
     ) -> Result<Option<LogAnswers>, Error> {
         let mut answers = HashMap::new();
+        let mut cached = HashMap::new();
         let mut last: Option<(Vec<u8>, Tree)> = None;
         for chunk in keys.chunks(MAX_BATCH_KEYS) {
             let req = BatchRequest {
@@ -107,10 +109,10 @@ impl LogHandle<'_> {
             // Signed and consistent with the trust state: make it the trust state now, its
             // fsyncs overlapping the inclusion checks below (one write at a time, in order).
             if trusted.as_ref().is_none_or(|t| tree.size > t.1.size) {
-                if let Some(p) = pending.take() {
+                for p in pending.drain(..) {
                     p.wait()?;
                 }
-                *pending = Some(
+                pending.push(
                     ctx.store
                         .store_in_background(&self.id(), note_bytes.clone()),
                 );
@@ -140,10 +142,11 @@ impl LogHandle<'_> {
                                 tree.size
                             )));
                         }
-                        Some(
-                            Found::proven(tree, index, record, &r.inclusion)
-                                .map_err(|e| self.err(format!("{key}: {e}")))?,
-                        )
+                        let found = Found::proven(tree, index, record, &r.inclusion)
+                            .map_err(|e| self.err(format!("{key}: {e}")))?;
+                        let entry = CachedAnswer::new(index, found.record.clone(), r.inclusion);
+                        cached.insert(key.clone(), entry);
+                        Some(found)
                     }
                     other => return Err(self.err(format!("{key}: unknown status {other:?}"))),
                 };
@@ -157,7 +160,7 @@ impl LogHandle<'_> {
             None => (None, Tree::default()),
         };
         if let Some(dir) = &ctx.tile_cache {
-            crate::answers::store(dir, tree, &answers);
+            pending.push(crate::answers::store_in_background(dir, tree, cached));
         }
         Ok(Some(LogAnswers {
             note,

@@ -394,18 +394,22 @@ impl LogHandle<'_> {
         {
             out = self.warm_answers(ctx, t.1, cached)?;
         }
-        let mut pending = None;
+        let mut pending = Vec::new();
+        // The batched path stores the checkpoints it verifies itself, in the background.
+        let mut stored = false;
         if out.is_none() && batch_first && !keys.is_empty() {
             out = self.query_batch(ctx, keys, trusted.clone(), &mut pending)?;
+            stored = out.is_some();
         }
         let mut out = match out {
             Some(o) => o,
             None => self.query_sumdb(ctx, keys, trusted.as_ref())?,
         };
-        if let Some(p) = pending {
-            // The batched path already started storing its verified checkpoint.
+        for p in pending {
             p.wait()?;
-        } else if let Some(note) = &out.note
+        }
+        if !stored
+            && let Some(note) = &out.note
             && trusted.as_ref().is_none_or(|t| out.tree.size > t.1.size)
         {
             ctx.store.store(&self.id(), note)?;

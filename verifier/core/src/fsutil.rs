@@ -94,3 +94,50 @@ pub(crate) fn write_replace(path: &Path, bytes: &[u8], durable: bool) -> Result<
         Error::io(path, e)
     })
 }
+
+/// A file write under way on a thread of its own ([`in_background`]).
+#[derive(Debug)]
+pub struct PendingWrite {
+    path: PathBuf,
+    writer: Option<std::thread::JoinHandle<Result<(), Error>>>,
+}
+
+impl PendingWrite {
+    /// Waits until the write is done (durable, if it was a durable write).
+    ///
+    /// # Errors
+    /// [`Error::Io`] if it could not be written.
+    pub fn wait(mut self) -> Result<(), Error> {
+        self.join()
+    }
+
+    fn join(&mut self) -> Result<(), Error> {
+        match self.writer.take().map(std::thread::JoinHandle::join) {
+            None => Ok(()),
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(Error::io(
+                &self.path,
+                std::io::Error::other("the writer thread panicked"),
+            )),
+        }
+    }
+}
+
+impl Drop for PendingWrite {
+    /// A write is never abandoned half-way, even when verification failed meanwhile.
+    fn drop(&mut self) {
+        let _ = self.join();
+    }
+}
+
+/// Runs `write` (which writes `path`) on a thread of its own, so its fsyncs overlap the
+/// caller's other work.
+pub(crate) fn in_background(
+    path: PathBuf,
+    write: impl FnOnce() -> Result<(), Error> + Send + 'static,
+) -> PendingWrite {
+    PendingWrite {
+        path,
+        writer: Some(std::thread::spawn(write)),
+    }
+}

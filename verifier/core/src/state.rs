@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::Error;
-use crate::fsutil::{Xdg, safe_component, write_atomic, xdg_dir};
+use crate::fsutil::{PendingWrite, Xdg, in_background, safe_component, write_atomic, xdg_dir};
 
 /// Where trust state lives.
 #[derive(Debug, Clone)]
@@ -67,17 +67,12 @@ impl TrustStore {
     /// Like [`TrustStore::store`], on a thread of its own, so the write's fsyncs overlap the
     /// caller's other work (checking a batch's inclusion proofs). The caller must only pass
     /// a note it has already verified and found consistent with the stored one, and must
-    /// [`PendingStore::wait`] before it reports success; dropping the handle also waits.
+    /// [`PendingWrite::wait`] before it reports success; dropping the handle also waits.
     #[must_use]
-    pub fn store_in_background(&self, log_id: &str, signed_note: Vec<u8>) -> PendingStore {
+    pub fn store_in_background(&self, log_id: &str, signed_note: Vec<u8>) -> PendingWrite {
         let path = self.log_dir(log_id).join("latest");
         let target = path.clone();
-        PendingStore {
-            path,
-            writer: Some(std::thread::spawn(move || {
-                write_atomic(&target, &signed_note)
-            })),
-        }
+        in_background(path, move || write_atomic(&target, &signed_note))
     }
 
     /// Write an evidence file next to the log's state and return its path.
@@ -95,41 +90,6 @@ impl TrustStore {
         json.push(b'\n');
         write_atomic(&path, &json)?;
         Ok(path)
-    }
-}
-
-/// A trust-state write under way ([`TrustStore::store_in_background`]).
-#[derive(Debug)]
-pub struct PendingStore {
-    path: PathBuf,
-    writer: Option<std::thread::JoinHandle<Result<(), Error>>>,
-}
-
-impl PendingStore {
-    /// Waits until the note is durable.
-    ///
-    /// # Errors
-    /// [`Error::Io`] if it could not be written.
-    pub fn wait(mut self) -> Result<(), Error> {
-        self.join()
-    }
-
-    fn join(&mut self) -> Result<(), Error> {
-        match self.writer.take().map(std::thread::JoinHandle::join) {
-            None => Ok(()),
-            Some(Ok(result)) => result,
-            Some(Err(_)) => Err(Error::io(
-                &self.path,
-                std::io::Error::other("the trust-state writer panicked"),
-            )),
-        }
-    }
-}
-
-impl Drop for PendingStore {
-    /// A write is never abandoned half-way, even when verification failed meanwhile.
-    fn drop(&mut self) {
-        let _ = self.join();
     }
 }
 

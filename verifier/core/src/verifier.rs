@@ -114,16 +114,19 @@ pub fn judge(
 ) -> Report {
     let mut report = Report::new(tool_version);
     let mut failures: BTreeMap<usize, LogFailure> = BTreeMap::new();
+    // Each log's checkpoint, as every finding it proved refers to it.
+    let mut checkpoints = Vec::with_capacity(results.len());
     for (i, r) in results.iter().enumerate() {
         let name = logs
             .get(i)
             .map_or_else(String::new, |l| l.name().to_owned());
+        checkpoints.push(r.as_ref().ok().map(|a| CheckpointRef {
+            log: name.clone(),
+            size: a.tree.size,
+            root: a.tree.hash.to_base64(),
+        }));
         match r {
-            Ok(a) if a.note.is_some() => report.checkpoints.push(CheckpointRef {
-                log: name,
-                size: a.tree.size,
-                root: a.tree.hash.to_base64(),
-            }),
+            Ok(a) if a.note.is_some() => report.checkpoints.extend(checkpoints[i].clone()),
             Ok(_) => {}
             Err(e) => {
                 let evidence = match e {
@@ -148,6 +151,9 @@ pub fn judge(
             }
         }
     }
+    // Records already parsed, per log and lookup path (a Go module's zip and go.mod entries
+    // share one record).
+    let mut parsed: HashMap<(usize, String), Result<Record, String>> = HashMap::new();
     for file in files {
         for e in &file.entries {
             let mut finding = Finding {
@@ -185,26 +191,21 @@ pub fn judge(
                 report.findings.push(finding);
                 continue;
             };
-            let answers = match results.get(li) {
-                Some(Ok(a)) => a,
-                _ => {
-                    if let Some(f) = failures.get_mut(&li) {
-                        f.entries_not_checked += 1;
-                    }
-                    continue;
+            let (Some(Ok(answers)), Some(Some(checkpoint))) =
+                (results.get(li), checkpoints.get(li))
+            else {
+                if let Some(f) = failures.get_mut(&li) {
+                    f.entries_not_checked += 1;
                 }
+                continue;
             };
-            let checkpoint = CheckpointRef {
-                log: logs[li].name().to_owned(),
-                size: answers.tree.size,
-                root: answers.tree.hash.to_base64(),
-            };
-            match answers.answers.get(&key.lookup_path()) {
+            let path = key.lookup_path();
+            match answers.answers.get(&path) {
                 None => {
                     // Not asked (cannot happen for planned keys) or not answered: a log failure.
                     let f = failures.entry(li).or_insert_with(|| LogFailure {
                         log: checkpoint.log.clone(),
-                        message: format!("no answer for {}", key.lookup_path()),
+                        message: format!("no answer for {path}"),
                         evidence: None,
                         entries_not_checked: 0,
                     });
@@ -216,12 +217,16 @@ pub fn judge(
                     report.findings.push(finding);
                 }
                 Some(Some(found)) => {
-                    let record = match Record::parse_for_key(found.record.as_bytes(), &key) {
+                    let record = parsed.entry((li, path)).or_insert_with_key(|(_, path)| {
+                        Record::parse_for_key(found.record.as_bytes(), &key)
+                            .map_err(|err| format!("answer for {path}: {err}"))
+                    });
+                    let record = match record {
                         Ok(r) => r,
-                        Err(err) => {
+                        Err(message) => {
                             let f = failures.entry(li).or_insert_with(|| LogFailure {
                                 log: checkpoint.log.clone(),
-                                message: format!("answer for {}: {err}", key.lookup_path()),
+                                message: message.clone(),
                                 evidence: None,
                                 entries_not_checked: 0,
                             });
@@ -241,7 +246,7 @@ pub fn judge(
                         _ => String::new(),
                     };
                     finding.index = Some(found.index);
-                    finding.checkpoint = Some(checkpoint);
+                    finding.checkpoint = Some(checkpoint.clone());
                     if finding.expected.as_deref() == Some(logged.as_str()) {
                         finding.verdict = Verdict::Match;
                         finding.action = actions.for_verdict(Verdict::Match);
