@@ -1,7 +1,7 @@
 //! An in-test HTTP log that serves the sumdb face and the batched lookup from an in-memory
 //! tree built with `lockproof-tlog`, and lies on command.
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::io::{BufRead as _, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -316,17 +316,35 @@ pub struct Server {
 
 /// Serve `log` on 127.0.0.1 with a port chosen by the OS, one thread per connection.
 pub fn serve(log: FakeLog) -> Server {
+    serve_with(log, "http", Ok)
+}
+
+/// Like [`serve`], over HTTPS with the certificate chain and key of `tls`.
+pub fn serve_tls(log: FakeLog, tls: Arc<rustls::ServerConfig>) -> Server {
+    serve_with(log, "https", move |tcp| {
+        let conn =
+            rustls::ServerConnection::new(Arc::clone(&tls)).map_err(std::io::Error::other)?;
+        Ok(rustls::StreamOwned::new(conn, tcp))
+    })
+}
+
+fn serve_with<S: Read + Write + 'static>(
+    log: FakeLog,
+    scheme: &str,
+    wrap: impl Fn(TcpStream) -> std::io::Result<S> + Send + Sync + 'static,
+) -> Server {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
+    let url = format!("{scheme}://{}", listener.local_addr().unwrap());
     let log = Arc::new(Mutex::new(log));
     let requests = Arc::new(Mutex::new(Vec::new()));
     let (l2, r2) = (Arc::clone(&log), Arc::clone(&requests));
+    let wrap = Arc::new(wrap);
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(stream) = stream else { continue };
-            let (l3, r3) = (Arc::clone(&l2), Arc::clone(&r2));
+            let (l3, r3, w3) = (Arc::clone(&l2), Arc::clone(&r2), Arc::clone(&wrap));
             std::thread::spawn(move || {
-                let _ = handle(stream, &l3, &r3);
+                let _ = w3(stream).and_then(|s| handle(s, &l3, &r3));
             });
         }
     });
@@ -334,12 +352,11 @@ pub fn serve(log: FakeLog) -> Server {
 }
 
 fn handle(
-    stream: TcpStream,
+    stream: impl Read + Write,
     log: &Mutex<FakeLog>,
     requests: &Mutex<Vec<String>>,
 ) -> std::io::Result<()> {
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut stream = stream;
+    let mut reader = BufReader::new(stream);
     loop {
         let mut line = String::new();
         if reader.read_line(&mut line)? == 0 {
@@ -372,10 +389,12 @@ fn handle(
             std::thread::sleep(d);
         }
         if lie == Lie::Endless {
-            stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000000\r\n\r\n")?;
+            reader
+                .get_mut()
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000000\r\n\r\n")?;
             loop {
-                stream.write_all(b"x")?;
-                stream.flush()?;
+                reader.get_mut().write_all(b"x")?;
+                reader.get_mut().flush()?;
                 std::thread::sleep(Duration::from_millis(50));
             }
         }
@@ -383,8 +402,8 @@ fn handle(
             "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: keep-alive\r\n\r\n",
             data.len()
         );
-        stream.write_all(head.as_bytes())?;
-        stream.write_all(&data)?;
-        stream.flush()?;
+        reader.get_mut().write_all(head.as_bytes())?;
+        reader.get_mut().write_all(&data)?;
+        reader.get_mut().flush()?;
     }
 }

@@ -54,6 +54,13 @@ impl RootCertificates {
         Ok(Self(certs))
     }
 
+    /// A TLS configuration that trusts exactly these roots.
+    pub fn tls_config(&self) -> ureq::tls::TlsConfig {
+        ureq::tls::TlsConfig::builder()
+            .root_certs(ureq::tls::RootCerts::new_with_certs(&self.0))
+            .build()
+    }
+
     /// How many certificates the set holds.
     pub fn len(&self) -> usize {
         self.0.len()
@@ -89,11 +96,7 @@ impl Http {
             .http_status_as_error(false)
             .user_agent(config.user_agent.as_str());
         if let Some(roots) = &config.root_certificates {
-            builder = builder.tls_config(
-                ureq::tls::TlsConfig::builder()
-                    .root_certs(ureq::tls::RootCerts::new_with_certs(&roots.0))
-                    .build(),
-            );
+            builder = builder.tls_config(roots.tls_config());
         }
         let agent = builder.build().into();
         Self { agent }

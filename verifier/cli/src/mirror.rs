@@ -8,7 +8,8 @@
 //!   unless `--no-fill` ([`embedded_log`]). `LOCKPROOF_UPSTREAM="NAME=URL,…"` points it at other
 //!   registries (private mirrors, tests).
 //!
-//! Registry requests trust Mozilla's root certificates, or the PEM bundle `SSL_CERT_FILE` names.
+//! Registry requests trust Mozilla's root certificates, or the PEM bundle `SSL_CERT_FILE` names
+//! ([`root_certificates`]).
 
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
@@ -35,23 +36,33 @@ pub(crate) const UPSTREAM_ENV: &str = "LOCKPROOF_UPSTREAM";
 /// How long `verify` waits for another process that is filling the embedded log.
 const EMBEDDED_WAIT: Duration = Duration::from_secs(120);
 
-/// The registry client. `SSL_CERT_FILE`, when set, names the root certificates to trust
-/// instead of the built-in Mozilla set (behind a TLS-intercepting proxy).
-fn http() -> Http {
-    let mut config = HttpConfig::default();
-    if let Some(path) = std::env::var_os("SSL_CERT_FILE") {
-        match std::fs::read(&path)
-            .map_err(|e| e.to_string())
-            .and_then(|pem| RootCertificates::from_pem(&pem).map_err(|e| e.to_string()))
-        {
-            Ok(roots) => config.root_certificates = Some(roots),
-            Err(e) => eprintln!(
+/// The root certificates the PEM bundle `SSL_CERT_FILE` names, to trust instead of the
+/// built-in Mozilla set (behind a TLS-intercepting proxy, or for a log with a private CA).
+/// `None` when it is unset; a file that cannot be read or holds no certificate is reported and
+/// ignored.
+pub(crate) fn root_certificates() -> Option<RootCertificates> {
+    let path = std::env::var_os("SSL_CERT_FILE")?;
+    match std::fs::read(&path)
+        .map_err(|e| e.to_string())
+        .and_then(|pem| RootCertificates::from_pem(&pem).map_err(|e| e.to_string()))
+    {
+        Ok(roots) => Some(roots),
+        Err(e) => {
+            eprintln!(
                 "lockproof: ignoring SSL_CERT_FILE {}: {e}",
                 std::path::Path::new(&path).display()
-            ),
+            );
+            None
         }
     }
-    Http::new(&config)
+}
+
+/// The registry client, trusting [`root_certificates`] when `SSL_CERT_FILE` is set.
+fn http() -> Http {
+    Http::new(&HttpConfig {
+        root_certificates: root_certificates(),
+        ..HttpConfig::default()
+    })
 }
 
 /// Serves `log`: plain, or in mirror mode when `mirror` names ecosystems.

@@ -26,7 +26,8 @@ use crate::Outcome;
 /// Flags shared by `verify` and `prove`: which logs, and how to reach them.
 #[derive(Debug, clap::Args)]
 pub(crate) struct LogArgs {
-    /// A log: "<vkey> <url-or-dir>" (repeatable). Offline, "<vkey>" alone is enough.
+    /// A log: "<vkey> <url-or-dir>" (repeatable). Offline, "<vkey>" alone is enough. HTTPS
+    /// logs are trusted through Mozilla's roots, or the PEM bundle SSL_CERT_FILE names.
     #[arg(long = "log", value_name = "VKEY URL")]
     logs: Vec<String>,
     /// Policy file (sigsum-like text: log / witness / quorum / verdict lines).
@@ -165,12 +166,25 @@ fn read_lockfiles(paths: &[PathBuf], changed_since: Option<&str>) -> anyhow::Res
     Ok(out)
 }
 
-/// Open every log of the policy: an HTTP fetcher or a local directory.
+/// Open every log of the policy: an HTTP fetcher or a local directory. HTTPS logs are trusted
+/// through Mozilla's root certificates, or the PEM bundle `SSL_CERT_FILE` names.
 fn open_fetchers(policy: &Policy, timeout: Duration) -> anyhow::Result<Vec<Box<dyn LogFetcher>>> {
     let mut out: Vec<Box<dyn LogFetcher>> = Vec::new();
+    let https = policy
+        .logs
+        .iter()
+        .any(|l| l.location.starts_with("https://"));
+    let tls = https
+        .then(crate::mirror::root_certificates)
+        .flatten()
+        .map(|r| r.tls_config());
     for l in &policy.logs {
         if l.location.starts_with("http://") || l.location.starts_with("https://") {
-            out.push(Box::new(HttpFetcher::new(&l.location, timeout)?));
+            out.push(Box::new(HttpFetcher::with_tls(
+                &l.location,
+                timeout,
+                tls.clone(),
+            )?));
         } else if Path::new(&l.location).is_dir() {
             out.push(Box::new(local::LocalLog::open(Path::new(&l.location))?));
         } else {

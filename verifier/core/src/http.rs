@@ -25,24 +25,41 @@ pub struct HttpFetcher {
 }
 
 impl HttpFetcher {
-    /// A fetcher for `base` whose every request must finish within `timeout`.
+    /// A fetcher for `base` whose every request must finish within `timeout`, trusting
+    /// Mozilla's root certificates for `https://`.
     ///
     /// # Errors
     /// [`Error::Usage`] unless `base` starts with `http://` or `https://`.
     pub fn new(base: &str, timeout: Duration) -> Result<Self, Error> {
+        Self::with_tls(base, timeout, None)
+    }
+
+    /// Like [`HttpFetcher::new`], with `tls` (for instance trusting a private CA) instead of
+    /// the default TLS configuration when it is given.
+    ///
+    /// # Errors
+    /// [`Error::Usage`] unless `base` starts with `http://` or `https://`.
+    pub fn with_tls(
+        base: &str,
+        timeout: Duration,
+        tls: Option<ureq::tls::TlsConfig>,
+    ) -> Result<Self, Error> {
         if !(base.starts_with("http://") || base.starts_with("https://")) {
             return Err(Error::Usage(format!(
                 "log URL {base:?} must start with http:// or https://"
             )));
         }
-        let config = ureq::Agent::config_builder()
+        let mut config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(timeout))
             .max_redirects(3)
             .max_response_header_size(64 * 1024)
             .max_idle_connections_per_host(MAX_CONCURRENCY)
-            .user_agent(concat!("lockproof/", env!("CARGO_PKG_VERSION")))
-            .build();
+            .user_agent(concat!("lockproof/", env!("CARGO_PKG_VERSION")));
+        if let Some(tls) = tls {
+            config = config.tls_config(tls);
+        }
+        let config = config.build();
         Ok(HttpFetcher {
             base: base.trim_end_matches('/').to_owned(),
             agent: config.into(),
