@@ -343,3 +343,31 @@ fn rejects_a_cosigned_c2sp_checkpoint_with_another_origin() {
     let out = c.verify(&["--policy", policy.to_str().unwrap()]);
     assert_caught(&out, "C2SP checkpoint has origin \"other.log/origin\"");
 }
+
+#[test]
+fn reports_nothing_when_the_trust_state_cannot_be_written() {
+    let c = setup(5);
+    // The log's state directory is a dangling symlink: there is no trust state yet, and the
+    // verified checkpoint cannot be remembered. The run fails naming the file and prints no
+    // verdict (judging overlapped the write; reporting waits for it).
+    let vkey = c.vkey();
+    let mut parts = vkey.split('+');
+    let id = format!(
+        "{}+{}",
+        parts.next().unwrap().replace('/', "!"),
+        parts.next().unwrap()
+    );
+    let logs = c.home.path().join("state/lockproof/logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    std::os::unix::fs::symlink(c.home.path().join("nowhere/at/all"), logs.join(&id)).unwrap();
+    let out = c.verify(&["--batch"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(
+        t.contains(&format!("{id}: File exists (os error 17)\n")),
+        "{t}"
+    );
+    assert!(out.stdout.is_empty(), "{t}");
+    // The log was asked: the failure is the write, not the read.
+    assert!(!c.server.requests.lock().unwrap().is_empty(), "{t}");
+}

@@ -19,7 +19,7 @@ use lockproof_verify::policy::{LogSpec, Policy};
 use lockproof_verify::render::{Format, render};
 use lockproof_verify::state::TrustStore;
 use lockproof_verify::verifier::{self, Lockfile};
-use lockproof_verify::{Error, cache, write_atomic};
+use lockproof_verify::{Error, Pending, cache, write_atomic};
 
 use crate::Outcome;
 
@@ -246,14 +246,16 @@ fn handles<'a>(
         .collect()
 }
 
-/// Query every log; per-log tile caches live under `<cache>/tiles/<log id>`.
+/// Query every log; per-log tile caches live under `<cache>/tiles/<log id>`. The trust-state
+/// writes may still be under way: wait for them before reporting.
 fn query(
     stats: bool,
     handles: &[LogHandle<'_>],
     ctx: &TrustContext,
     plan: &verifier::Plan,
-) -> anyhow::Result<Vec<verifier::LogResult>> {
+) -> anyhow::Result<(Vec<verifier::LogResult>, Pending)> {
     let mut results = Vec::new();
+    let mut pending = Pending::default();
     for (i, h) in handles.iter().enumerate() {
         let mut one = verifier::Plan::default();
         one.keys.push(plan.keys[i].clone());
@@ -271,7 +273,8 @@ fn query(
             prefer_batch: ctx.prefer_batch,
             witness_wait: ctx.witness_wait,
         };
-        let r = verifier::query_all(std::slice::from_ref(h), &ctx_i, &one)?;
+        let (r, writes) = verifier::query_all_deferred(std::slice::from_ref(h), &ctx_i, &one)?;
+        pending.extend(writes);
         if stats && let Some(Ok(a)) = r.first() {
             eprintln!(
                 "lockproof: log {}: {} requests for {} keys",
@@ -282,7 +285,7 @@ fn query(
         }
         results.extend(r);
     }
-    Ok(results)
+    Ok((results, pending))
 }
 
 fn use_color(when: &str, to_file: bool) -> anyhow::Result<bool> {
@@ -319,10 +322,13 @@ pub(crate) fn run(args: VerifyArgs) -> anyhow::Result<Outcome> {
         )?);
     }
     let plan = verifier::plan(&policy.logs, &files);
-    let results = if let Some(bundle_path) = &args.bundle {
+    let (results, pending) = if let Some(bundle_path) = &args.bundle {
         let bytes = std::fs::read(bundle_path)
             .with_context(|| format!("reading {}", bundle_path.display()))?;
-        verify_bundle(&policy, &args.logs, &bytes)?
+        (
+            verify_bundle(&policy, &args.logs, &bytes)?,
+            Pending::default(),
+        )
     } else {
         let fetchers = open_fetchers(&policy, Duration::from_secs(args.logs.timeout))?;
         let hs = handles(&policy, &fetchers)?;
@@ -336,6 +342,8 @@ pub(crate) fn run(args: VerifyArgs) -> anyhow::Result<Outcome> {
         &results,
         &policy.actions,
     );
+    // Judging overlapped the trust-state fsyncs; nothing is reported until they are done.
+    pending.wait()?;
     let color = use_color(&args.color, args.output.is_some())?;
     let text = render(&report, args.format, color);
     match &args.output {
@@ -383,7 +391,8 @@ pub(crate) fn run_prove(args: ProveArgs) -> anyhow::Result<Outcome> {
     let fetchers = open_fetchers(&policy, Duration::from_secs(args.logs.timeout))?;
     let hs = handles(&policy, &fetchers)?;
     let ctx = trust_context(&policy, &args.logs, true)?;
-    let results = query(args.logs.stats, &hs, &ctx, &plan)?;
+    let (results, pending) = query(args.logs.stats, &hs, &ctx, &plan)?;
+    pending.wait()?;
     let mut answers: Vec<LogAnswers> = Vec::new();
     let mut names = Vec::new();
     for (l, r) in policy.logs.iter().zip(results) {

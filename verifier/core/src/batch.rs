@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::Error;
 use crate::answers::CachedAnswer;
 use crate::client::{Found, LogAnswers, LogHandle, TrustContext, parse_hashes};
-use crate::fsutil::PendingWrite;
+use crate::fsutil::Pending;
 
 /// Most keys in one batched request (the server's limit).
 pub const MAX_BATCH_KEYS: usize = 10_000;
@@ -76,7 +76,7 @@ impl LogHandle<'_> {
         ctx: &TrustContext,
         keys: &[String],
         mut trusted: Option<(Vec<u8>, Tree)>,
-        pending: &mut Vec<PendingWrite>,
+        pending: &mut Pending,
     ) -> Result<Option<LogAnswers>, Error> {
         let mut answers = HashMap::new();
         let mut cached = HashMap::new();
@@ -109,9 +109,7 @@ impl LogHandle<'_> {
             // Signed and consistent with the trust state: make it the trust state now, its
             // fsyncs overlapping the inclusion checks below (one write at a time, in order).
             if trusted.as_ref().is_none_or(|t| tree.size > t.1.size) {
-                for p in pending.drain(..) {
-                    p.wait()?;
-                }
+                std::mem::take(pending).wait()?;
                 pending.push(
                     ctx.store
                         .store_in_background(&self.id(), note_bytes.clone()),

@@ -23,12 +23,12 @@ use lockproof_tlog::{
     stored_hash_index, tree_hash,
 };
 
-use crate::Error;
 use crate::batch::MAX_PROOF_HASHES;
 use crate::cache::RunTiles;
 use crate::fetch::LogFetcher;
 use crate::lookup::{LookupAnswer, parse_lookup};
 use crate::state::{Evidence, TrustStore};
+use crate::{Error, Pending};
 
 /// Lookups running at once in the sumdb protocol.
 pub const LOOKUP_CONCURRENCY: usize = 8;
@@ -384,6 +384,23 @@ impl LogHandle<'_> {
         keys: &[String],
         all_go: bool,
     ) -> Result<LogAnswers, Error> {
+        let (answers, pending) = self.query_deferred(ctx, keys, all_go)?;
+        pending.wait()?;
+        Ok(answers)
+    }
+
+    /// Like [`LogHandle::query`], but the writes of the advanced trust state and of the answer
+    /// cache may still be under way: the caller must [`Pending::wait`] before it reports
+    /// anything (so that judging the answers overlaps the fsyncs).
+    ///
+    /// # Errors
+    /// As [`LogHandle::query`], except write failures of the returned [`Pending`].
+    pub fn query_deferred(
+        &self,
+        ctx: &TrustContext,
+        keys: &[String],
+        all_go: bool,
+    ) -> Result<(LogAnswers, Pending), Error> {
         let trusted = self.trusted(ctx)?;
         let before = self.fetcher.requests();
         let batch_first = !all_go || ctx.prefer_batch;
@@ -394,7 +411,7 @@ impl LogHandle<'_> {
         {
             out = self.warm_answers(ctx, t.1, cached)?;
         }
-        let mut pending = Vec::new();
+        let mut pending = Pending::default();
         // The batched path stores the checkpoints it verifies itself, in the background.
         let mut stored = false;
         if out.is_none() && batch_first && !keys.is_empty() {
@@ -405,9 +422,6 @@ impl LogHandle<'_> {
             Some(o) => o,
             None => self.query_sumdb(ctx, keys, trusted.as_ref())?,
         };
-        for p in pending {
-            p.wait()?;
-        }
         if !stored
             && let Some(note) = &out.note
             && trusted.as_ref().is_none_or(|t| out.tree.size > t.1.size)
@@ -421,7 +435,7 @@ impl LogHandle<'_> {
             out.tree = tree;
         }
         out.requests = self.fetcher.requests() - before;
-        Ok(out)
+        Ok((out, pending))
     }
 
     /// A warm run: `cached` holds every key's answer, proven against the trusted tree; if the

@@ -141,3 +141,38 @@ pub(crate) fn in_background(
         writer: Some(std::thread::spawn(write)),
     }
 }
+
+/// Background writes a caller must wait for before it reports anything that depends on them
+/// (the trust state a run advanced). Dropping it also waits, but loses the errors.
+#[derive(Debug, Default)]
+#[must_use = "wait for the writes before reporting"]
+pub struct Pending(Vec<PendingWrite>);
+
+impl Pending {
+    /// Adds `write` to the set.
+    pub(crate) fn push(&mut self, write: PendingWrite) {
+        self.0.push(write);
+    }
+
+    /// Adds every write of `other`.
+    pub fn extend(&mut self, other: Pending) {
+        let mut other = other;
+        self.0.append(&mut other.0);
+    }
+
+    /// Waits for every write, in order; the first failure is the error (the later writes are
+    /// still waited for).
+    ///
+    /// # Errors
+    /// [`Error::Io`] naming the file that could not be written.
+    pub fn wait(self) -> Result<(), Error> {
+        let mut first = Ok(());
+        for w in self.0 {
+            let r = w.wait();
+            if first.is_ok() {
+                first = r;
+            }
+        }
+        first
+    }
+}

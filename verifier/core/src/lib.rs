@@ -63,4 +63,4 @@ pub mod state;
 pub mod verifier;
 
 pub use error::Error;
-pub use fsutil::{PendingWrite, write_atomic};
+pub use fsutil::{Pending, PendingWrite, write_atomic};

@@ -156,6 +156,24 @@ mod tests {
     }
 
     #[test]
+    fn pending_writes_report_the_first_failure_and_still_finish_the_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("file");
+        std::fs::write(&file, b"").unwrap();
+        let good = TrustStore::at(dir.path());
+        let mut pending = crate::Pending::default();
+        // The first store's root is a file, so its log directory cannot be created.
+        pending.push(TrustStore::at(&file).store_in_background("log+00000000", b"x\n".to_vec()));
+        pending.push(good.store_in_background("log+00000000", b"y\n".to_vec()));
+        let err = pending.wait().unwrap_err();
+        assert!(err.to_string().contains("file"), "{err}");
+        assert_eq!(
+            good.load("log+00000000").unwrap().as_deref(),
+            Some(&b"y\n"[..])
+        );
+    }
+
+    #[test]
     fn a_background_store_reports_a_write_failure_with_its_path() {
         let dir = tempfile::tempdir().unwrap();
         // The state root is a file, so the log directory cannot be created.

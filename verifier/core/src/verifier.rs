@@ -6,10 +6,10 @@ use std::collections::{BTreeMap, HashMap};
 use lockproof_lockfile::{Algorithm, Entry, PinState};
 use lockproof_tlog::{Record, RecordHashes};
 
-use crate::Error;
 use crate::client::{LogAnswers, LogHandle, TrustContext};
 use crate::policy::{Actions, LogSpec};
 use crate::report::{CheckpointRef, Finding, LogFailure, Report, Verdict};
+use crate::{Error, Pending};
 
 /// One lockfile's entries, with the path to show in reports (repo-relative, `/`-separated).
 #[derive(Debug, Clone)]
@@ -69,7 +69,24 @@ pub fn query_all(
     ctx: &TrustContext,
     plan: &Plan,
 ) -> Result<Vec<LogResult>, Error> {
+    let (results, pending) = query_all_deferred(handles, ctx, plan)?;
+    pending.wait()?;
+    Ok(results)
+}
+
+/// Like [`query_all`], but the trust-state and answer-cache writes may still be under way:
+/// the caller must [`Pending::wait`] before it reports anything (see
+/// [`LogHandle::query_deferred`]).
+///
+/// # Errors
+/// As [`query_all`], except write failures of the returned [`Pending`].
+pub fn query_all_deferred(
+    handles: &[LogHandle<'_>],
+    ctx: &TrustContext,
+    plan: &Plan,
+) -> Result<(Vec<LogResult>, Pending), Error> {
     let mut out = Vec::new();
+    let mut pending = Pending::default();
     for (i, h) in handles.iter().enumerate() {
         let Some(keys) = plan.keys.get(i) else {
             return Err(Error::Usage(format!("no plan for log {}", h.key.name())));
@@ -83,12 +100,16 @@ pub fn query_all(
             }));
             continue;
         }
-        match h.query(ctx, keys, plan.all_go.get(i).copied().unwrap_or(false)) {
+        match h.query_deferred(ctx, keys, plan.all_go.get(i).copied().unwrap_or(false)) {
             Err(e) if !e.is_security() => return Err(e),
-            r => out.push(r),
+            Err(e) => out.push(Err(e)),
+            Ok((answers, writes)) => {
+                out.push(Ok(answers));
+                pending.extend(writes);
+            }
         }
     }
-    Ok(out)
+    Ok((out, pending))
 }
 
 fn expected_text(entry: &Entry) -> Option<String> {
