@@ -47,12 +47,19 @@ fn go_record(i: usize) -> String {
     .to_owned()
 }
 
+/// The `n` of the `REAL` Go records a client verifies: spread evenly over the whole log, as a
+/// project's dependencies were logged over the log's whole history (the first `n` would sit in
+/// the first `n / REAL` of the tree, where a tile-fetching client shares most upper tiles).
+fn picked(n: usize) -> impl Iterator<Item = usize> {
+    (0..n).map(move |k| k * REAL / n)
+}
+
 fn go_sum(n: usize) -> String {
-    (0..n).map(go_record).collect()
+    picked(n).map(go_record).collect()
 }
 
 fn modules(n: usize) -> Vec<String> {
-    (0..n)
+    picked(n)
         .map(|i| format!("example.com/mod{i}@v1.0.0"))
         .collect()
 }
