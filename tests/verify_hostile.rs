@@ -371,3 +371,80 @@ fn reports_nothing_when_the_trust_state_cannot_be_written() {
     // The log was asked: the failure is the write, not the read.
     assert!(!c.server.requests.lock().unwrap().is_empty(), "{t}");
 }
+
+#[test]
+fn catches_an_offline_bundle_that_forks_the_trusted_tree_of_its_size() {
+    let c = setup(6);
+    let log = format!("{} {}", c.vkey(), c.server.url);
+    let prove = support::lockproof(c.home.path())
+        .current_dir(c.home.path())
+        .args([
+            "prove",
+            "Cargo.lock",
+            "--output",
+            "bundle.json",
+            "--log",
+            &log,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(prove.status.code(), Some(0), "{}", text(&prove));
+    let bundle = c.home.path().join("bundle.json");
+    // Another machine trusts a tree the same key signed for the log's next states.
+    let trusting = |records: &[String]| {
+        let home = tempfile::tempdir().unwrap();
+        std::fs::copy(
+            c.home.path().join("Cargo.lock"),
+            home.path().join("Cargo.lock"),
+        )
+        .unwrap();
+        std::fs::copy(&bundle, home.path().join("bundle.json")).unwrap();
+        c.server.log.lock().unwrap().set_records(records);
+        let online = support::lockproof(home.path())
+            .current_dir(home.path())
+            .args([
+                "verify",
+                "Cargo.lock",
+                "--missing",
+                "warn",
+                "--mismatch",
+                "warn",
+                "--log",
+            ])
+            .arg(&log)
+            .output()
+            .unwrap();
+        assert_eq!(online.status.code(), Some(0), "{}", text(&online));
+        let offline = support::lockproof(home.path())
+            .current_dir(home.path())
+            .args([
+                "verify",
+                "Cargo.lock",
+                "--offline",
+                "--bundle",
+                "bundle.json",
+                "--log",
+            ])
+            .arg(c.vkey())
+            .output()
+            .unwrap();
+        (home, offline)
+    };
+    // A grown log: the bundle is an older snapshot, which offline cannot be checked against.
+    let mut grown = c.records.clone();
+    grown.push("cargo/more 1.0.0 sha256:1111111111111111111111111111111111111111111111111111111111111111\n".to_owned());
+    let (_, out) = trusting(&grown);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // The same size with another record: the bundle's tree and the trusted one are a fork.
+    let mut forked = c.records.clone();
+    forked[2] = "cargo/evil 6.6.6 sha256:6666666666666666666666666666666666666666666666666666666666666666\n".to_owned();
+    let (home, out) = trusting(&forked);
+    assert_caught(&out, "fork: two different roots signed for tree size 6");
+    let ev = evidence_files(home.path());
+    assert_eq!(ev.len(), 1, "{}", text(&out));
+    let e: serde_json::Value = serde_json::from_slice(&std::fs::read(&ev[0]).unwrap()).unwrap();
+    assert_eq!(
+        (e["kind"].as_str(), e["trusted_size"].as_u64()),
+        (Some("fork"), Some(6))
+    );
+}

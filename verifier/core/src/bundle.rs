@@ -199,6 +199,15 @@ impl Bundle {
             fetcher: &fetcher,
         };
         let (tree, _) = local.open_checkpoint(ctx, &note)?;
+        // Offline, the trust state is checked where it can be: a stored tree of the same size
+        // must have the same root (two roots signed for one size prove a fork, with evidence).
+        // A bundle of another size is a snapshot whose consistency needs the log; the trust
+        // state is not advanced by a bundle.
+        if let Some(trusted) = local.trusted(ctx)?
+            && trusted.1.size == tree.size
+        {
+            local.check_consistency(ctx, Some(&trusted), &note, tree, None, None)?;
+        }
         let mut answers = HashMap::new();
         for a in self.answers.iter().filter(|a| a.log == li) {
             let found = match (a.missing, a.index, &a.record) {

@@ -230,7 +230,8 @@ impl LogHandle<'_> {
         Ok((cp.tree(), cosigned))
     }
 
-    fn trusted(&self, ctx: &TrustContext) -> Result<Option<(Vec<u8>, Tree)>, Error> {
+    /// The stored trust state for this log, its signature re-checked.
+    pub(crate) fn trusted(&self, ctx: &TrustContext) -> Result<Option<(Vec<u8>, Tree)>, Error> {
         let Some(bytes) = ctx.store.load(&self.id())? else {
             return Ok(None);
         };
