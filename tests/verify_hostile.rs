@@ -376,59 +376,43 @@ fn reports_nothing_when_the_trust_state_cannot_be_written() {
 fn catches_an_offline_bundle_that_forks_the_trusted_tree_of_its_size() {
     let c = setup(6);
     let log = format!("{} {}", c.vkey(), c.server.url);
-    let prove = support::lockproof(c.home.path())
-        .current_dir(c.home.path())
-        .args([
-            "prove",
-            "Cargo.lock",
-            "--output",
-            "bundle.json",
-            "--log",
-            &log,
-        ])
-        .output()
-        .unwrap();
+    let run = |home: &Path, args: &[&str], log: &str| {
+        let mut cmd = support::lockproof(home);
+        cmd.current_dir(home).args(args).args(["--log", log]);
+        cmd.output().unwrap()
+    };
+    let prove = run(
+        c.home.path(),
+        &["prove", "Cargo.lock", "--output", "bundle.json"],
+        &log,
+    );
     assert_eq!(prove.status.code(), Some(0), "{}", text(&prove));
-    let bundle = c.home.path().join("bundle.json");
     // Another machine trusts a tree the same key signed for the log's next states.
     let trusting = |records: &[String]| {
         let home = tempfile::tempdir().unwrap();
-        std::fs::copy(
-            c.home.path().join("Cargo.lock"),
-            home.path().join("Cargo.lock"),
-        )
-        .unwrap();
-        std::fs::copy(&bundle, home.path().join("bundle.json")).unwrap();
+        for f in ["Cargo.lock", "bundle.json"] {
+            std::fs::copy(c.home.path().join(f), home.path().join(f)).unwrap();
+        }
         c.server.log.lock().unwrap().set_records(records);
-        let online = support::lockproof(home.path())
-            .current_dir(home.path())
-            .args([
-                "verify",
-                "Cargo.lock",
-                "--missing",
-                "warn",
-                "--mismatch",
-                "warn",
-                "--log",
-            ])
-            .arg(&log)
-            .output()
-            .unwrap();
+        let lenient = [
+            "verify",
+            "Cargo.lock",
+            "--missing",
+            "warn",
+            "--mismatch",
+            "warn",
+        ];
+        let online = run(home.path(), &lenient, &log);
         assert_eq!(online.status.code(), Some(0), "{}", text(&online));
-        let offline = support::lockproof(home.path())
-            .current_dir(home.path())
-            .args([
-                "verify",
-                "Cargo.lock",
-                "--offline",
-                "--bundle",
-                "bundle.json",
-                "--log",
-            ])
-            .arg(c.vkey())
-            .output()
-            .unwrap();
-        (home, offline)
+        let offline = [
+            "verify",
+            "Cargo.lock",
+            "--offline",
+            "--bundle",
+            "bundle.json",
+        ];
+        let out = run(home.path(), &offline, &c.vkey());
+        (home, out)
     };
     // A grown log: the bundle is an older snapshot, which offline cannot be checked against.
     let mut grown = c.records.clone();

@@ -130,13 +130,17 @@ mod tests {
         (tree, cached)
     }
 
+    /// The three answers written to the cache in `dir` (waited for); their tree.
+    fn stored(dir: &Path) -> Tree {
+        let (tree, cached) = answers();
+        store_in_background(dir, tree, cached).wait().unwrap();
+        tree
+    }
+
     #[test]
     fn answers_written_in_the_background_load_once_waited_for() {
         let dir = tempfile::tempdir().unwrap();
-        let (tree, cached) = answers();
-        store_in_background(dir.path(), tree, cached)
-            .wait()
-            .unwrap();
+        let tree = stored(dir.path());
         let keys: Vec<String> = KEYS.iter().map(|k| (*k).to_owned()).collect();
         let loaded = load(dir.path(), tree, &keys).unwrap();
         let found = loaded["cargo/b@1.0.0"].as_ref().unwrap();
@@ -149,10 +153,7 @@ mod tests {
     #[test]
     fn cached_answers_for_another_tree_are_not_used() {
         let dir = tempfile::tempdir().unwrap();
-        let (tree, cached) = answers();
-        store_in_background(dir.path(), tree, cached)
-            .wait()
-            .unwrap();
+        stored(dir.path());
         let other = Tree {
             size: 3,
             hash: Hash([7; 32]),
@@ -166,8 +167,7 @@ mod tests {
         // The cache directory is a file: the write fails, and only costs the next run a lookup.
         let file = dir.path().join("file");
         std::fs::write(&file, b"").unwrap();
-        let (tree, cached) = answers();
-        store_in_background(&file, tree, cached).wait().unwrap();
+        let tree = stored(&file);
         assert!(load(&file, tree, &[KEYS[0].to_owned()]).is_none());
     }
 }
