@@ -331,6 +331,29 @@ fn waits_for_witnesses_that_have_not_cosigned_the_newest_tree_yet() {
 }
 
 #[test]
+fn a_quorum_on_a_larger_tree_counts_when_the_verified_tree_is_its_prefix() {
+    let (c, policy) = c2sp_case(NAME, None, 0);
+    // The log has grown by two records since it signed the note this run verifies, and its
+    // witnesses cosigned the larger tree.
+    {
+        let mut log = c.server.log.lock().unwrap();
+        let mut grown = c.records.clone();
+        grown.push("cargo/more 1.0.0 sha256:1111111111111111111111111111111111111111111111111111111111111111\n".to_owned());
+        grown.push("cargo/most 1.0.0 sha256:2222222222222222222222222222222222222222222222222222222222222222\n".to_owned());
+        log.set_records(&grown);
+        log.note_size = Some(c.records.len() as u64);
+    }
+    let out = c.verify(&["--policy", policy.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // The prefix was checked with the larger tree's tiles.
+    let requests = c.server.requests.lock().unwrap().clone();
+    assert!(
+        requests.iter().any(|r| r.contains("/tile/")),
+        "{requests:?}"
+    );
+}
+
+#[test]
 fn rejects_a_cosigned_c2sp_checkpoint_for_another_tree() {
     let (c, policy) = c2sp_case(NAME, Some(3), 0);
     let out = c.verify(&["--policy", policy.to_str().unwrap()]);

@@ -51,6 +51,9 @@ pub struct FakeLog {
     pub witnesses: Vec<SignerKey>,
     /// What `/checkpoint` serves (404 when `None`).
     pub c2sp: Option<C2sp>,
+    /// Sign the sumdb note, and answer lookups, at this earlier size: the log has grown to all
+    /// of `records` since, as its tiles and `/checkpoint` already show.
+    pub note_size: Option<u64>,
 }
 
 /// A C2SP checkpoint served at `/checkpoint`, signed by the log key and cosigned by
@@ -75,6 +78,7 @@ impl FakeLog {
             batch: false,
             witnesses: Vec::new(),
             c2sp: None,
+            note_size: None,
         };
         f.set_records(records);
         f
@@ -119,7 +123,7 @@ impl FakeLog {
     }
 
     fn tree(&self) -> Tree {
-        let size = self.records.len() as u64;
+        let size = self.note_size.unwrap_or(self.records.len() as u64);
         Tree {
             size,
             hash: tree_hash(size, &self.hashes).unwrap(),

@@ -15,11 +15,11 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use lockproof_tlog::{
-    Checkpoint, Hash, HashReader, Note, RecordProof, TileHashReader, Tree, TreeProof, VerifierKey,
-    Verifiers, check_record, check_tree, parse_tree_note, prove_record, prove_tree, record_hash,
+    Hash, HashReader, Note, RecordProof, TileHashReader, Tree, TreeProof, VerifierKey, Verifiers,
+    check_record, check_tree, parse_tree_note, prove_record, prove_tree, record_hash,
     stored_hash_index, tree_hash,
 };
 
@@ -92,7 +92,7 @@ impl LogHandle<'_> {
         format!("{}+{}", self.key.name(), self.key.key_id())
     }
 
-    fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         self.key.name().to_string()
     }
 
@@ -130,7 +130,7 @@ impl LogHandle<'_> {
 
     /// Opens a signed note (`what` names it in errors): the log's signature is required; also
     /// returns how many of the policy's witnesses cosigned it.
-    fn open_note(
+    pub(crate) fn open_note(
         &self,
         ctx: &TrustContext,
         bytes: &[u8],
@@ -151,83 +151,6 @@ impl LogHandle<'_> {
             .filter(|w| note.is_verified_by(w))
             .count();
         Ok((note, cosigned))
-    }
-
-    /// Fails unless `ctx.required` witnesses cosigned `tree`: `on_note` of them on the sumdb
-    /// note, else on the log's C2SP checkpoint for the same tree (`c2sp` if the log already
-    /// sent it, else fetched from `/checkpoint`).
-    pub(crate) fn require_witnesses(
-        &self,
-        ctx: &TrustContext,
-        tree: Tree,
-        on_note: usize,
-        c2sp: Option<&str>,
-    ) -> Result<(), Error> {
-        if on_note >= ctx.required {
-            return Ok(());
-        }
-        let not_met = |n: usize, why: &str| {
-            self.err(format!(
-                "witness quorum not met: {n} of the required {} witness cosignatures{why}",
-                ctx.required
-            ))
-        };
-        // The log may have grown moments ago and its witnesses not answered yet: ask again,
-        // with growing pauses, until `ctx.witness_wait` is spent.
-        let deadline = Instant::now() + ctx.witness_wait;
-        let mut pause = Duration::from_millis(100);
-        let mut given = c2sp;
-        loop {
-            let fetched;
-            let bytes = match given.take() {
-                Some(text) => text.as_bytes(),
-                None => match self.fetcher.checkpoint()? {
-                    Some(b) => {
-                        fetched = b;
-                        &fetched[..]
-                    }
-                    None => return Err(not_met(on_note, "")),
-                },
-            };
-            let (cp, cosigned) = self.open_c2sp(ctx, bytes)?;
-            if cp == tree && cosigned >= ctx.required {
-                return Ok(());
-            }
-            let behind = cp.size < tree.size || cp == tree;
-            if behind && Instant::now() + pause <= deadline {
-                std::thread::sleep(pause);
-                pause = (pause * 2).min(Duration::from_secs(1));
-                continue;
-            }
-            return Err(if cp == tree {
-                not_met(cosigned, " on the log's C2SP checkpoint")
-            } else {
-                not_met(
-                    on_note,
-                    &format!(
-                        " (the log's cosigned checkpoint is for tree size {}, not {}; its \
-                         witnesses may not have answered yet)",
-                        cp.size, tree.size
-                    ),
-                )
-            });
-        }
-    }
-
-    /// Opens the log's C2SP checkpoint: the log's signature and its name as origin are
-    /// required; returns the tree and how many of the policy's witnesses cosigned it.
-    fn open_c2sp(&self, ctx: &TrustContext, bytes: &[u8]) -> Result<(Tree, usize), Error> {
-        let (note, cosigned) = self.open_note(ctx, bytes, "C2SP checkpoint")?;
-        let cp = Checkpoint::parse(note.text())
-            .map_err(|e| self.err(format!("C2SP checkpoint rejected: {e}")))?;
-        if cp.origin() != self.key.name().as_str() {
-            return Err(self.err(format!(
-                "C2SP checkpoint has origin {:?}, expected {:?}",
-                cp.origin(),
-                self.key.name().as_str()
-            )));
-        }
-        Ok((cp.tree(), cosigned))
     }
 
     /// The stored trust state for this log, its signature re-checked.

@@ -61,6 +61,7 @@ pub mod render;
 pub mod report;
 pub mod state;
 pub mod verifier;
+mod witnesses;
 
 pub use error::Error;
 pub use fsutil::{Pending, PendingWrite, write_atomic};
