@@ -155,8 +155,7 @@ impl Pending {
     }
 
     /// Adds every write of `other`.
-    pub fn extend(&mut self, other: Pending) {
-        let mut other = other;
+    pub fn extend(&mut self, mut other: Pending) {
         self.0.append(&mut other.0);
     }
 
