@@ -38,11 +38,16 @@ impl Case {
     }
 
     fn verify(&self, extra: &[&str]) -> std::process::Output {
+        self.verify_args(&[&["verify", "Cargo.lock"], extra].concat())
+    }
+
+    /// `lockproof ARGS --timeout 2 --log "<vkey> <url>"` in the case's home.
+    fn verify_args(&self, args: &[&str]) -> std::process::Output {
         let mut cmd = support::lockproof(self.home.path());
         cmd.current_dir(self.home.path())
-            .args(["verify", "Cargo.lock", "--timeout", "2", "--log"])
-            .arg(format!("{} {}", self.vkey(), self.server.url))
-            .args(extra);
+            .args(args)
+            .args(["--timeout", "2", "--log"])
+            .arg(format!("{} {}", self.vkey(), self.server.url));
         cmd.output().unwrap()
     }
 
@@ -330,19 +335,21 @@ fn waits_for_witnesses_that_have_not_cosigned_the_newest_tree_yet() {
     assert_eq!(asked, 3, "two lagging answers, then the cosigned tree");
 }
 
+/// The log grows by two records after signing the note a run verifies, and its witnesses
+/// cosign the larger tree.
+fn grow_past_the_note(c: &Case) {
+    let mut log = c.server.log.lock().unwrap();
+    let mut grown = c.records.clone();
+    grown.push("cargo/more 1.0.0 sha256:1111111111111111111111111111111111111111111111111111111111111111\n".to_owned());
+    grown.push("cargo/most 1.0.0 sha256:2222222222222222222222222222222222222222222222222222222222222222\n".to_owned());
+    log.set_records(&grown);
+    log.note_size = Some(c.records.len() as u64);
+}
+
 #[test]
 fn a_quorum_on_a_larger_tree_counts_when_the_verified_tree_is_its_prefix() {
     let (c, policy) = c2sp_case(NAME, None, 0);
-    // The log has grown by two records since it signed the note this run verifies, and its
-    // witnesses cosigned the larger tree.
-    {
-        let mut log = c.server.log.lock().unwrap();
-        let mut grown = c.records.clone();
-        grown.push("cargo/more 1.0.0 sha256:1111111111111111111111111111111111111111111111111111111111111111\n".to_owned());
-        grown.push("cargo/most 1.0.0 sha256:2222222222222222222222222222222222222222222222222222222222222222\n".to_owned());
-        log.set_records(&grown);
-        log.note_size = Some(c.records.len() as u64);
-    }
+    grow_past_the_note(&c);
     let out = c.verify(&["--policy", policy.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     // The prefix was checked with the larger tree's tiles.
@@ -351,6 +358,52 @@ fn a_quorum_on_a_larger_tree_counts_when_the_verified_tree_is_its_prefix() {
         requests.iter().any(|r| r.contains("/tile/")),
         "{requests:?}"
     );
+}
+
+#[test]
+fn a_bundle_carries_a_larger_cosigned_tree_with_its_consistency_proof() {
+    let (c, policy) = c2sp_case(NAME, None, 0);
+    grow_past_the_note(&c);
+    let policy = policy.to_str().unwrap();
+    let prove = c.verify_args(&[
+        "prove",
+        "Cargo.lock",
+        "--output",
+        "bundle.json",
+        "--policy",
+        policy,
+    ]);
+    assert_eq!(prove.status.code(), Some(0), "{}", text(&prove));
+    let path = c.home.path().join("bundle.json");
+    let bundle: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let proof = bundle["logs"][0]["cosigned_consistency"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(!proof.is_empty(), "{bundle}");
+    let offline = || {
+        let mut cmd = support::lockproof(c.home.path());
+        cmd.current_dir(c.home.path())
+            .args([
+                "verify",
+                "Cargo.lock",
+                "--offline",
+                "--bundle",
+                "bundle.json",
+            ])
+            .args(["--policy", policy, "--log", &c.vkey()]);
+        cmd.output().unwrap()
+    };
+    let out = offline();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // A consistency proof that does not hold: the quorum on the larger tree does not count.
+    let first = proof[0].as_str().unwrap();
+    let other = lockproof_tlog::Hash([9; 32]).to_base64();
+    let tampered = std::fs::read_to_string(&path)
+        .unwrap()
+        .replacen(first, &other, 1);
+    std::fs::write(&path, tampered).unwrap();
+    assert_caught(&offline(), "does not verify");
 }
 
 #[test]

@@ -409,10 +409,19 @@ pub(crate) fn run_prove(args: ProveArgs) -> anyhow::Result<Outcome> {
     }
     let mut bundle = Bundle::from_answers(&names, &answers);
     if ctx.required > 0 {
-        // The quorum may have been met on a log's C2SP checkpoint: carry it along.
-        for (l, h) in policy.logs.iter().zip(&hs) {
-            if let Ok(Some(c2sp)) = h.fetcher.checkpoint() {
-                bundle.attach_cosigned(l.name(), &c2sp);
+        // The quorum may have been met on a log's C2SP checkpoint, possibly of a larger tree:
+        // carry it along, with the consistency proof to it, so that it holds offline too.
+        for ((name, h), a) in names.iter().zip(&hs).zip(&answers) {
+            if a.note.is_none() {
+                continue;
+            }
+            match h.cosigned_for_bundle(&ctx, a.tree) {
+                Ok(Some((c2sp, proof))) => bundle.attach_cosigned(name, &c2sp, &proof),
+                Ok(None) => {}
+                Err(e) => {
+                    eprintln!("lockproof: log {name}: cosigned checkpoint for the bundle: {e}");
+                    return Ok(Outcome::Failed);
+                }
             }
         }
     }

@@ -44,6 +44,7 @@ fn bench(c: &mut Criterion) {
             name: "bench.example/log".into(),
             checkpoint: note,
             cosigned: None,
+            cosigned_consistency: Vec::new(),
         }],
         answers: indexes
             .iter()

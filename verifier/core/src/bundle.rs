@@ -5,7 +5,8 @@
 //!
 //! ```json
 //! {"format":"lockproof-bundle/v1",
-//!  "logs":[{"name":"<key name>","checkpoint":"<signed tree note>"[,"cosigned":"<C2SP checkpoint>"]}],
+//!  "logs":[{"name":"<key name>","checkpoint":"<signed tree note>"
+//!           [,"cosigned":"<C2SP checkpoint>"[,"cosigned_consistency":["<b64>",…]]]}],
 //!  "answers":[{"log":0,"key":"<lookup path>","index":7,"record":"<text>","inclusion":["<b64>",…]},
 //!             {"log":0,"key":"<lookup path>","missing":true}]}
 //! ```
@@ -17,7 +18,7 @@
 
 use std::collections::HashMap;
 
-use lockproof_tlog::{Checkpoint, Hash, SignedNote, VerifierKey, parse_tree_note};
+use lockproof_tlog::{Hash, VerifierKey};
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
@@ -54,6 +55,10 @@ pub struct BundleLog {
     /// witness quorum was met there rather than on the sumdb note.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cosigned: Option<String>,
+    /// When `cosigned` is for a larger tree (the log grew before its witnesses cosigned): the
+    /// consistency proof from `checkpoint`'s tree to it (RFC 9162 §2.1.4, base64 hashes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cosigned_consistency: Vec<String>,
 }
 
 /// One key's answer.
@@ -94,6 +99,7 @@ impl Bundle {
                 name: name.clone(),
                 checkpoint: String::from_utf8_lossy(note).into_owned(),
                 cosigned: None,
+                cosigned_consistency: Vec::new(),
             });
             let mut keys: Vec<&String> = a.answers.keys().collect();
             keys.sort();
@@ -122,26 +128,13 @@ impl Bundle {
         b
     }
 
-    /// Records log `name`'s cosigned C2SP checkpoint (`/checkpoint` bytes), if it is for the
-    /// same tree as the bundle's checkpoint for that log (otherwise it would not help; the
-    /// offline verifier checks it either way).
-    pub fn attach_cosigned(&mut self, name: &str, c2sp: &[u8]) {
-        let text_of = |bytes: &[u8]| {
-            SignedNote::parse_unauthenticated(bytes)
-                .ok()
-                .map(|n| n.text().to_owned())
-        };
-        let (Ok(c2sp_text), Some(tree)) = (
-            std::str::from_utf8(c2sp),
-            text_of(c2sp).and_then(|t| Checkpoint::parse(&t).ok().map(|c| c.tree())),
-        ) else {
-            return;
-        };
+    /// Records log `name`'s cosigned C2SP checkpoint and the consistency proof from the
+    /// bundle's checkpoint to it (empty for the same tree), as
+    /// [`LogHandle::cosigned_for_bundle`] returns them; the offline verifier checks both.
+    pub fn attach_cosigned(&mut self, name: &str, c2sp: &str, consistency: &[Hash]) {
         for l in self.logs.iter_mut().filter(|l| l.name == name) {
-            let note_tree = text_of(l.checkpoint.as_bytes()).and_then(|t| parse_tree_note(&t).ok());
-            if note_tree == Some(tree) {
-                l.cosigned = Some(c2sp_text.to_owned());
-            }
+            l.cosigned = Some(c2sp.to_owned());
+            l.cosigned_consistency = consistency.iter().map(Hash::to_base64).collect();
         }
     }
 
@@ -193,7 +186,7 @@ impl Bundle {
             .ok_or_else(|| Error::Bundle(format!("no checkpoint for log {name}")))?;
         let note = self.logs[li].checkpoint.as_bytes().to_vec();
         // Offline, "/checkpoint" is the cosigned C2SP checkpoint the bundle carries, if any.
-        let fetcher = Offline(self.logs[li].cosigned.as_deref());
+        let fetcher = Offline(&self.logs[li]);
         let local = LogHandle {
             key: key.clone(),
             fetcher: &fetcher,
@@ -240,8 +233,9 @@ impl Bundle {
 }
 
 /// The fetcher of offline verification: it reads nothing, except that `/checkpoint` answers
-/// with the given text (a bundle's cosigned C2SP checkpoint), if any.
-struct Offline<'a>(Option<&'a str>);
+/// with the bundle's cosigned C2SP checkpoint, if any, and the consistency proof to it is the
+/// one the bundle carries.
+struct Offline<'a>(&'a BundleLog);
 
 impl LogFetcher for Offline<'_> {
     fn describe(&self) -> String {
@@ -257,7 +251,10 @@ impl LogFetcher for Offline<'_> {
         Err(offline())
     }
     fn checkpoint(&self) -> Result<Option<Vec<u8>>, Error> {
-        Ok(self.0.map(|s| s.as_bytes().to_vec()))
+        Ok(self.0.cosigned.as_ref().map(|s| s.as_bytes().to_vec()))
+    }
+    fn carried_consistency(&self, _old: u64, _new: u64) -> Option<Vec<String>> {
+        (!self.0.cosigned_consistency.is_empty()).then(|| self.0.cosigned_consistency.clone())
     }
     fn read_tiles(&self, _: &[lockproof_tlog::Tile]) -> Result<Vec<Vec<u8>>, Error> {
         Err(offline())

@@ -59,6 +59,14 @@ pub trait LogFetcher: Sync {
         Ok(None)
     }
 
+    /// A consistency proof (RFC 9162 §2.1.4, base64 hashes) from tree size `old` to tree size
+    /// `new` that this fetcher already holds without asking the log (an offline bundle carries
+    /// one for its cosigned checkpoint), or `None`, the default: the proof is then computed
+    /// from hash tiles. Untrusted, like everything fetched: the caller checks it.
+    fn carried_consistency(&self, _old: u64, _new: u64) -> Option<Vec<String>> {
+        None
+    }
+
     /// The bytes of each tile, in order, each exactly `width × 32` bytes long.
     ///
     /// # Errors

@@ -11,11 +11,13 @@
 
 use std::time::{Duration, Instant};
 
-use lockproof_tlog::{Checkpoint, TileHashReader, Tree, tree_hash};
+use lockproof_tlog::{
+    Checkpoint, Hash, TileHashReader, Tree, TreeProof, check_tree, prove_tree, tree_hash,
+};
 
 use crate::Error;
 use crate::cache::RunTiles;
-use crate::client::{LogHandle, TrustContext};
+use crate::client::{LogHandle, TrustContext, parse_hashes};
 
 impl LogHandle<'_> {
     /// Fails unless `ctx.required` witnesses cosigned `tree`: `on_note` of them on the sumdb
@@ -103,10 +105,60 @@ impl LogHandle<'_> {
         Ok((cp.tree(), cosigned))
     }
 
+    /// The log's cosigned C2SP checkpoint (`/checkpoint`) for a bundle proven at `tree`, with
+    /// the consistency proof from `tree` to it: empty when it is for `tree` itself, computed
+    /// from tiles authenticated against it when it is for a larger tree (the log grew after
+    /// answering). `None` when the log serves no C2SP checkpoint, or one for a smaller tree.
+    ///
+    /// # Errors
+    /// [`Error::Fetch`]; [`Error::Log`] when the checkpoint does not verify, or `tree` is not a
+    /// prefix of it.
+    pub fn cosigned_for_bundle(
+        &self,
+        ctx: &TrustContext,
+        tree: Tree,
+    ) -> Result<Option<(String, Vec<Hash>)>, Error> {
+        let Some(bytes) = self.fetcher.checkpoint()? else {
+            return Ok(None);
+        };
+        let (cp, _) = self.open_c2sp(ctx, &bytes)?;
+        // `open_c2sp` parsed it as a note, so it is UTF-8.
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        if cp == tree {
+            return Ok(Some((text, Vec::new())));
+        }
+        if cp.size <= tree.size {
+            return Ok(None);
+        }
+        self.require_prefix(ctx, tree, cp)?;
+        let tiles = RunTiles::new(&self.name(), self.fetcher, ctx.tile_cache.clone());
+        let proof = prove_tree(cp.size, tree.size, &TileHashReader::new(cp, &tiles))
+            .map_err(|e| self.err(format!("consistency proof to tree size {}: {e}", cp.size)))?;
+        Ok(Some((text, proof.0)))
+    }
+
     /// Fails unless `tree` is a prefix of the larger tree `cosigned`: the root of its first
     /// `tree.size` records, computed from tiles verified against `cosigned`, must be
     /// `tree.hash`. A different root means the log signed two histories: a security failure.
     fn require_prefix(&self, ctx: &TrustContext, tree: Tree, cosigned: Tree) -> Result<(), Error> {
+        if let Some(proof) = self.fetcher.carried_consistency(tree.size, cosigned.size) {
+            let proof = parse_hashes(&proof)
+                .map_err(|r| self.err(format!("consistency proof to the cosigned tree: {r}")))?;
+            return check_tree(
+                &TreeProof(proof),
+                cosigned.size,
+                cosigned.hash,
+                tree.size,
+                tree.hash,
+            )
+            .map_err(|_| {
+                self.err(format!(
+                    "the consistency proof from tree size {} to the cosigned tree size {} does \
+                     not verify",
+                    tree.size, cosigned.size
+                ))
+            });
+        }
         let tiles = RunTiles::new(&self.name(), self.fetcher, ctx.tile_cache.clone());
         let reader = TileHashReader::new(cosigned, &tiles);
         let prefix = tree_hash(tree.size, &reader).map_err(|e| {
@@ -131,7 +183,7 @@ mod tests {
     use super::*;
     use crate::fetch::LogFetcher;
     use crate::state::TrustStore;
-    use lockproof_tlog::{Hash, KeyName, SignerKey, Tile, read_tile_data, stored_hashes};
+    use lockproof_tlog::{KeyName, SignerKey, Tile, read_tile_data, stored_hashes};
 
     /// A log that only serves hash tiles, from `hashes`.
     struct TilesOnly(Vec<Hash>);

@@ -11,6 +11,7 @@ fn sample() -> Bundle {
             name: "l.test".into(),
             checkpoint: "go.sum database tree\n1\nAAAA\n\n— l x\n".into(),
             cosigned: None,
+            cosigned_consistency: Vec::new(),
         }],
         answers: vec![
             BundleAnswer {
@@ -37,6 +38,24 @@ fn sample() -> Bundle {
 fn canonical_bytes_round_trip() {
     let b = sample();
     assert_eq!(Bundle::parse(&b.to_bytes()).unwrap(), b);
+}
+
+#[test]
+fn a_cosigned_checkpoint_and_its_consistency_proof_round_trip() {
+    let mut b = sample();
+    b.logs[0].cosigned = Some("l.test\n2\nAAAA\n\n— l x\n".into());
+    b.logs[0].cosigned_consistency = vec!["AAAA".into(), "BBBB".into()];
+    let bytes = b.to_bytes();
+    assert_eq!(Bundle::parse(&bytes).unwrap(), b);
+    // An empty proof is written by leaving the field out, never as `[]`.
+    let canonical = sample().to_bytes();
+    let empty = String::from_utf8(canonical).unwrap().replacen(
+        "\"}],",
+        "\",\"cosigned_consistency\":[]}],",
+        1,
+    );
+    assert!(empty.contains("\"cosigned_consistency\":[]"), "{empty}");
+    assert!(Bundle::parse(empty.as_bytes()).is_err());
 }
 
 #[test]
