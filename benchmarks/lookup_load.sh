@@ -90,7 +90,7 @@ measure() {
 modes=(pinned)
 [ "${SHARED:-0}" = 1 ] && modes+=(shared)
 for mode in "${modes[@]}"; do
-    for round in $(seq "$rounds"); do
+    for _ in $(seq "$rounds"); do
         for which in ours ref; do
             start_server "$which" "$mode"
             for paths in "$work/hot/lookups.txt" "$work/uniform/lookups.txt" "$work/hot/tiles.txt"; do
