@@ -304,8 +304,8 @@ pub(crate) fn split_data_tile(data: &[u8]) -> Vec<&[u8]> {
 /// A [`HashReader`] over the tiles in storage for a tree of `size` records (unauthenticated:
 /// the server's own durable tiles). Used for proofs and audit.
 ///
-/// Stored hashes inside full tiles come from the expanded-tile cache `trees`; a partial tile
-/// is read and expanded once per [`HashReader::read_hashes`] call.
+/// Stored hashes come from the expanded-tile cache `trees`: full tiles, and the partial tiles
+/// at the right edge of the largest size asked about.
 pub(crate) struct StorageHashReader<'a> {
     pub(crate) storage: &'a dyn Storage,
     pub(crate) size: u64,
@@ -315,8 +315,8 @@ pub(crate) struct StorageHashReader<'a> {
 impl HashReader for StorageHashReader<'_> {
     fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, TlogError> {
         let reader_error = |e: Error| TlogError::Reader(e.to_string());
-        // Every tile this call touches, expanded once: full ones shared through `trees`,
-        // partial ones (the right edge, which every proof in a batch crosses) for this call.
+        // Every tile this call touches, looked up once per call: full ones and the right edge
+        // (which every proof in a batch crosses) shared through `trees`.
         let mut tiles: HashMap<(u8, u64), Arc<TileTree>> = HashMap::new();
         let mut out = Vec::with_capacity(indexes.len());
         for &i in indexes {
@@ -345,7 +345,7 @@ impl HashReader for StorageHashReader<'_> {
                     let tree = if width == TILE_WIDTH {
                         self.trees.get_or_expand(l, t.n, read)
                     } else {
-                        read().map(Arc::new)
+                        self.trees.get_or_expand_edge(self.size, l, t.n, read)
                     };
                     slot.insert(tree.map_err(reader_error)?)
                 }

@@ -4,8 +4,9 @@
 //! stored hash inside a tile costs up to 127 node hashes to recompute from the tile's bottom
 //! row (plus a file read). Full tiles never change in an append-only log, so the first proof
 //! through one expands it ([`TileTree::expand`], 255 node hashes for 256 entries) and every
-//! later proof reads its hashes by lookup. Partial tiles at the right edge change with every
-//! batch and are not kept.
+//! later proof reads its hashes by lookup. The partial tiles at the right edge, which every
+//! proof crosses, are kept for the largest tree size asked about so far only (a handful of
+//! tiles, replaced when the log grows); a partial tile of a given width never changes either.
 //!
 //! Bounded at [`TILE_TREES_BYTES`] (64 MiB: about 4,000 tiles, all the full tiles of a
 //! 10^6-record log). A full shard drops an arbitrary entry to make room; the cache only saves
@@ -27,13 +28,19 @@ const SHARDS: usize = 16;
 /// One full tile expanded: 2 × 256 − 1 hashes of 32 bytes, plus the map entry.
 const ENTRY_BYTES: usize = (2 * TILE_WIDTH as usize - 1) * 32 + 64;
 
-/// One shard: expanded tiles by (level, tile number).
-type Shard = Mutex<HashMap<(u8, u64), Arc<TileTree>>>;
+/// Expanded tiles by (level, tile number).
+type Tiles = HashMap<(u8, u64), Arc<TileTree>>;
+
+/// One shard of the full tiles.
+type Shard = Mutex<Tiles>;
 
 /// Expanded full hash tiles by (level, tile number).
 pub(crate) struct TileTrees {
     shards: [Shard; SHARDS],
     per_shard: usize,
+    /// The partial tiles of the largest tree size asked about: (size, tiles by level and
+    /// number).
+    edge: Mutex<(u64, Tiles)>,
 }
 
 impl Default for TileTrees {
@@ -48,7 +55,40 @@ impl TileTrees {
         TileTrees {
             shards: std::array::from_fn(|_| Mutex::new(HashMap::new())),
             per_shard: bytes / ENTRY_BYTES / SHARDS,
+            edge: Mutex::new((0, HashMap::new())),
         }
+    }
+
+    /// The expanded partial tile `n` at hash level `level` of the tree of `size` records (its
+    /// width follows from `size`), from the cache or else by expanding what `read` returns.
+    /// Kept only while `size` is the largest size asked about, so a proof at an older size
+    /// never pushes out the current right edge.
+    pub(crate) fn get_or_expand_edge(
+        &self,
+        size: u64,
+        level: u8,
+        n: u64,
+        read: impl FnOnce() -> Result<TileTree, Error>,
+    ) -> Result<Arc<TileTree>, Error> {
+        {
+            let edge = self.edge.lock().unwrap_or_else(PoisonError::into_inner);
+            if edge.0 == size
+                && let Some(tree) = edge.1.get(&(level, n))
+            {
+                return Ok(Arc::clone(tree));
+            }
+        }
+        let tree = Arc::new(read()?);
+        if self.per_shard > 0 {
+            let mut edge = self.edge.lock().unwrap_or_else(PoisonError::into_inner);
+            if size > edge.0 {
+                *edge = (size, HashMap::new());
+            }
+            if size == edge.0 {
+                edge.1.insert((level, n), Arc::clone(&tree));
+            }
+        }
+        Ok(tree)
     }
 
     /// The expanded full tile `n` at hash level `level`, from the cache or else by expanding
@@ -132,6 +172,50 @@ mod tests {
         let t = trees.get_or_expand(0, 1, || tree(1)).unwrap();
         assert_eq!(t.tile().n, 1);
         assert_eq!(trees.len(), 0);
+    }
+
+    fn partial(n: u64, width: u16) -> Result<TileTree, Error> {
+        let tile = Tile {
+            height: 8,
+            level: TileLevel::Hash(0),
+            n,
+            width,
+        };
+        Ok(TileTree::expand(
+            tile,
+            &vec![n as u8; usize::from(width) * 32],
+        )?)
+    }
+
+    #[test]
+    fn keeps_the_right_edge_of_the_largest_size_only() {
+        let trees = TileTrees::default();
+        // Size 300: tile 1 of level 0 is 44 wide.
+        let a = trees
+            .get_or_expand_edge(300, 0, 1, || partial(1, 44))
+            .unwrap();
+        let b = trees
+            .get_or_expand_edge(300, 0, 1, || panic!("expanded twice"))
+            .unwrap();
+        assert!(Arc::ptr_eq(&a, &b));
+        // An older size is answered but does not replace the edge of size 300.
+        let old = trees
+            .get_or_expand_edge(290, 0, 1, || partial(1, 34))
+            .unwrap();
+        assert_eq!(old.tile().width, 34);
+        let again = trees
+            .get_or_expand_edge(300, 0, 1, || panic!("size 300 was pushed out"))
+            .unwrap();
+        assert_eq!(again.tile().width, 44);
+        // The log grew: the new edge replaces the old one.
+        let grown = trees
+            .get_or_expand_edge(301, 0, 1, || partial(1, 45))
+            .unwrap();
+        assert_eq!(grown.tile().width, 45);
+        let fresh = trees
+            .get_or_expand_edge(300, 0, 1, || partial(1, 44))
+            .unwrap();
+        assert!(!Arc::ptr_eq(&fresh, &a));
     }
 
     #[test]
