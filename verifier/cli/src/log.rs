@@ -54,7 +54,8 @@ pub(crate) enum LogCommand {
     /// The key index is loaded into memory in the background (about the key and record bytes
     /// plus 40 bytes per record); lookups read the on-disk index until then, and for good if
     /// the log outgrows LOCKPROOF_LOG_MEMORY_INDEX_BYTES (default 1 GiB; 0 disables it).
-    /// Full hash tiles that batched lookups prove through are kept expanded (64 MiB at most).
+    /// Full hash tiles that batched lookups prove through are kept expanded (64 MiB at most),
+    /// and so are the few partial tiles at the right edge of the latest tree.
     Serve {
         /// The log directory.
         #[arg(long)]
