@@ -11,9 +11,7 @@
 
 use std::time::{Duration, Instant};
 
-use lockproof_tlog::{
-    Checkpoint, Hash, TileHashReader, Tree, TreeProof, check_tree, prove_tree, tree_hash,
-};
+use lockproof_tlog::{Checkpoint, Hash, TileHashReader, Tree, TreeProof, check_tree, prove_tree};
 
 use crate::Error;
 use crate::cache::RunTiles;
@@ -64,7 +62,7 @@ impl LogHandle<'_> {
             if cp.size > tree.size && cosigned >= ctx.required {
                 // The log grew and its witnesses cosigned the newer tree: `tree` is witnessed
                 // through it if it is a prefix of it.
-                return self.require_prefix(ctx, tree, cp);
+                return self.prove_prefix(ctx, tree, cp).map(|_| ());
             }
             // Not cosigned yet (the same or a newer tree), or behind: the witnesses may not
             // have answered yet. Another root for the same size is not worth waiting for.
@@ -130,51 +128,54 @@ impl LogHandle<'_> {
         if cp.size <= tree.size {
             return Ok(None);
         }
-        self.require_prefix(ctx, tree, cp)?;
-        let tiles = RunTiles::new(&self.name(), self.fetcher, ctx.tile_cache.clone());
-        let proof = prove_tree(cp.size, tree.size, &TileHashReader::new(cp, &tiles))
-            .map_err(|e| self.err(format!("consistency proof to tree size {}: {e}", cp.size)))?;
-        Ok(Some((text, proof.0)))
+        let proof = self.prove_prefix(ctx, tree, cp)?;
+        Ok(Some((text, proof)))
     }
 
-    /// Fails unless `tree` is a prefix of the larger tree `cosigned`: the root of its first
-    /// `tree.size` records, computed from tiles verified against `cosigned`, must be
-    /// `tree.hash`. A different root means the log signed two histories: a security failure.
-    fn require_prefix(&self, ctx: &TrustContext, tree: Tree, cosigned: Tree) -> Result<(), Error> {
-        if let Some(proof) = self.fetcher.carried_consistency(tree.size, cosigned.size) {
-            let proof = parse_hashes(&proof)
-                .map_err(|r| self.err(format!("consistency proof to the cosigned tree: {r}")))?;
-            return check_tree(
-                &TreeProof(proof),
-                cosigned.size,
-                cosigned.hash,
-                tree.size,
-                tree.hash,
-            )
-            .map_err(|_| {
-                self.err(format!(
+    /// The consistency proof that `tree` is a prefix of the larger tree `cosigned`, checked:
+    /// the one the fetcher carries, or one computed from tiles verified against `cosigned`.
+    /// A proof from authentic tiles that does not hold means the log signed two histories: a
+    /// security failure.
+    fn prove_prefix(
+        &self,
+        ctx: &TrustContext,
+        tree: Tree,
+        cosigned: Tree,
+    ) -> Result<Vec<Hash>, Error> {
+        let carried = self.fetcher.carried_consistency(tree.size, cosigned.size);
+        let proof = match &carried {
+            Some(proof) => parse_hashes(proof)
+                .map_err(|r| self.err(format!("consistency proof to the cosigned tree: {r}")))?,
+            None => {
+                let tiles = RunTiles::new(&self.name(), self.fetcher, ctx.tile_cache.clone());
+                let reader = TileHashReader::new(cosigned, &tiles);
+                prove_tree(cosigned.size, tree.size, &reader)
+                    .map_err(|e| {
+                        self.err(format!(
+                            "witnesses cosigned tree size {}, but its tiles do not verify: {e}",
+                            cosigned.size
+                        ))
+                    })?
+                    .0
+            }
+        };
+        let proof = TreeProof(proof);
+        if check_tree(&proof, cosigned.size, cosigned.hash, tree.size, tree.hash).is_err() {
+            return Err(self.err(if carried.is_some() {
+                format!(
                     "the consistency proof from tree size {} to the cosigned tree size {} does \
                      not verify",
                     tree.size, cosigned.size
-                ))
-            });
+                )
+            } else {
+                format!(
+                    "fork: the witnesses cosigned tree size {}, whose first {} records are not \
+                     the verified tree of that size",
+                    cosigned.size, tree.size
+                )
+            }));
         }
-        let tiles = RunTiles::new(&self.name(), self.fetcher, ctx.tile_cache.clone());
-        let reader = TileHashReader::new(cosigned, &tiles);
-        let prefix = tree_hash(tree.size, &reader).map_err(|e| {
-            self.err(format!(
-                "witnesses cosigned tree size {}, but its tiles do not verify: {e}",
-                cosigned.size
-            ))
-        })?;
-        if prefix != tree.hash {
-            return Err(self.err(format!(
-                "fork: the witnesses cosigned tree size {}, whose first {} records are not the \
-                 verified tree of that size",
-                cosigned.size, tree.size
-            )));
-        }
-        Ok(())
+        Ok(proof.0)
     }
 }
 
@@ -183,7 +184,7 @@ mod tests {
     use super::*;
     use crate::fetch::LogFetcher;
     use crate::state::TrustStore;
-    use lockproof_tlog::{KeyName, SignerKey, Tile, read_tile_data, stored_hashes};
+    use lockproof_tlog::{KeyName, SignerKey, Tile, read_tile_data, stored_hashes, tree_hash};
 
     /// A log that only serves hash tiles, from `hashes`.
     struct TilesOnly(Vec<Hash>);
@@ -228,7 +229,7 @@ mod tests {
         }
     }
 
-    /// `require_prefix(verified, cosigned)` for a log serving the tiles of `served`.
+    /// `prove_prefix(verified, cosigned)` for a log serving the tiles of `served`.
     fn check(verified: Tree, cosigned: Tree, served: Vec<Hash>) -> Result<(), Error> {
         let dir = tempfile::tempdir().unwrap();
         let ctx = TrustContext {
@@ -246,7 +247,7 @@ mod tests {
             key: signer.verifier_key(),
             fetcher: &fetcher,
         };
-        handle.require_prefix(&ctx, verified, cosigned)
+        handle.prove_prefix(&ctx, verified, cosigned).map(|_| ())
     }
 
     #[test]
