@@ -496,9 +496,10 @@ impl Found {
         record: String,
         inclusion: &[String],
     ) -> Result<Found, String> {
-        let proof = parse_hashes(inclusion).map_err(|e| format!("inclusion proof: {e}"))?;
+        let proof =
+            RecordProof(parse_hashes(inclusion).map_err(|e| format!("inclusion proof: {e}"))?);
         check_record(
-            &RecordProof(proof.clone()),
+            &proof,
             tree.size,
             tree.hash,
             index,
@@ -508,7 +509,7 @@ impl Found {
         Ok(Found {
             index,
             record,
-            proof,
+            proof: proof.0,
         })
     }
 }
