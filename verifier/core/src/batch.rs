@@ -80,7 +80,6 @@ impl LogHandle<'_> {
     ) -> Result<Option<LogAnswers>, Error> {
         let mut answers = HashMap::new();
         let mut cached = HashMap::new();
-        let mut last: Option<(Vec<u8>, Tree)> = None;
         for chunk in keys.chunks(MAX_BATCH_KEYS) {
             let req = BatchRequest {
                 keys: chunk,
@@ -150,10 +149,11 @@ impl LogHandle<'_> {
                 };
                 answers.insert(key.clone(), found);
             }
-            trusted = Some((note_bytes.clone(), tree));
-            last = Some((note_bytes, tree));
+            trusted = Some((note_bytes, tree));
         }
-        let (note, tree) = match last {
+        // Each chunk made its checkpoint `trusted`: with any keys asked, that is the tree every
+        // answer is proven in.
+        let (note, tree) = match trusted.filter(|_| !keys.is_empty()) {
             Some((n, t)) => (Some(n), t),
             None => (None, Tree::default()),
         };
