@@ -75,12 +75,6 @@ impl TileTree {
             .copied()
             .ok_or_else(|| Error::OutOfRange(format!("stored hash {index} beyond tile data")))
     }
-
-    /// Bytes this value holds (for cache accounting).
-    #[must_use]
-    pub fn heap_bytes(&self) -> usize {
-        self.nodes.len() * HASH_SIZE
-    }
 }
 
 #[cfg(test)]
