@@ -226,11 +226,7 @@ fn a_witnessed_log_serves_cosigned_checkpoints_that_meet_a_quorum_online_and_off
             .args(extra)
             .output()
             .expect("run verify");
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let text = support::text(&out);
         if ok {
             assert_eq!(
                 out.status.code(),
@@ -259,12 +255,7 @@ fn a_witnessed_log_serves_cosigned_checkpoints_that_meet_a_quorum_online_and_off
             .args(args)
             .output()
             .expect("run");
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        (out.status.code(), text)
+        (out.status.code(), support::text(&out))
     };
     let (code, text) = run(&[
         "prove", "go.sum", "--policy", "policy", "--output", "b.json",

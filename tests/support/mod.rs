@@ -6,7 +6,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 
 /// A `Command` for the lockproof binary under test, with a scrubbed, hermetic environment:
 /// `HOME`, the XDG dirs and the working directory point into `home`.
@@ -54,4 +54,14 @@ pub fn require_tool(name: &str) -> bool {
         eprintln!("skipping: {name} is not installed");
     }
     found
+}
+
+/// Output of a finished command as text: its exit status, stdout and stderr.
+pub fn text(out: &Output) -> String {
+    format!(
+        "status: {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }

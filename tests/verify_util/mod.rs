@@ -51,12 +51,5 @@ pub fn local_log(dir: &Path, name: &str, records: &[String]) -> String {
     vkey.to_string()
 }
 
-/// Output of a finished command as text.
-pub fn text(out: &std::process::Output) -> String {
-    format!(
-        "status: {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
+/// Output of a finished command as text (one helper for every end-to-end test).
+pub use crate::support::text;
