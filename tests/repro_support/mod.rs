@@ -175,11 +175,4 @@ fn strings<'a>(array: &'a Value, pick: impl Fn(&'a Value) -> Option<&'a str>) ->
 }
 
 /// Describes a finished process for assertion messages.
-pub fn explain(out: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
+pub use crate::support::text as explain;
