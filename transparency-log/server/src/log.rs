@@ -92,7 +92,7 @@ pub(crate) struct Shared {
     /// Records of index entries a read-only handle found missing from the index.
     pub(crate) extra_keys: HashMap<String, (u64, String)>,
     pub(crate) metrics: Metrics,
-    /// Full hash tiles expanded for proofs.
+    /// Hash tiles expanded for proofs: the full ones, and the right edge of the latest tree.
     pub(crate) tile_trees: TileTrees,
 }
 
