@@ -9,7 +9,7 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use support::{lockproof, repo_root, require_tool};
+use support::{lockproof, repo_root, require_tool, text};
 
 /// A temporary repository holding `files` (path, content).
 fn repo_with(files: &[(&str, &str)]) -> tempfile::TempDir {
@@ -32,14 +32,6 @@ fn ci_init(repo: &Path, args: &[&str]) -> Output {
         .current_dir(repo)
         .output()
         .expect("run lockproof")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 fn template(rel: &str) -> String {

@@ -11,7 +11,7 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use support::{repo_root, require_tool};
+use support::{repo_root, require_tool, text};
 
 const TOOLS: [&str; 5] = [
     "check-jsonschema",
@@ -33,14 +33,6 @@ fn lint(linter: &str, root: &Path) -> Output {
         .arg(root)
         .output()
         .expect("run .ci/lint-ci.sh")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 /// A temporary git repository (actionlint needs one) holding `files`.

@@ -13,6 +13,7 @@ use std::process::{Command, Output};
 
 use harness::go_helper::gotest;
 use harness::{Server, add_records, go_fixture_proxy, go_key, init_log, pad_record};
+use support::text;
 
 const NAME: &str = "sumdb.lockproof.test";
 
@@ -39,14 +40,6 @@ fn go(
         .env("GOTOOLCHAIN", "local")
         .output()
         .expect("run go")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 fn app_module(work: &Path, name: &str) -> PathBuf {
