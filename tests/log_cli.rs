@@ -91,7 +91,16 @@ fn help_documents_every_log_flag() {
         ("add", &["--dir", "--records", "--token-file"]),
         (
             "serve",
-            &["--dir", "--listen", "--token-file", "--access-log"],
+            &[
+                "--dir",
+                "--listen",
+                "--token-file",
+                "--access-log",
+                "--mirror",
+                "--upstream",
+                "--witness",
+                "--workers",
+            ],
         ),
         ("audit", &["--dir"]),
         ("status", &["--dir", "--json"]),
@@ -221,4 +230,78 @@ fn init_accepts_a_bare_relative_directory_name() {
         ],
     );
     assert_eq!(code, 0, "{text}");
+}
+
+/// Sends `GET path` on an open keep-alive connection and returns the status line.
+fn get_on(conn: &mut std::net::TcpStream, path: &str) -> String {
+    use std::io::{Read as _, Write as _};
+    write!(conn, "GET {path} HTTP/1.1\r\nHost: t\r\n\r\n").expect("send");
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        conn.read_exact(&mut byte).expect("read head");
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8(head).expect("utf8 head");
+    let len: usize = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length: ")?
+                .parse()
+                .ok()
+        })
+        .expect("content-length");
+    conn.read_exact(&mut vec![0; len]).expect("read body");
+    head.lines().next().unwrap_or("").to_owned()
+}
+
+#[test]
+fn serve_runs_the_asked_workers_and_stops_cleanly_on_sigterm() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let h = home.path();
+    let dir = h.join("log");
+    init_log(h, &dir, "workers.test/log", None);
+    add_records(h, &dir, &[pad_record("w", 0)]);
+    let mut server = harness::Server::start(h, &dir, &["--workers", "3"]);
+    let pid = server.child.id();
+    let addr = server.url.trim_start_matches("http://").to_owned();
+
+    // Six keep-alive connections, dealt to the workers in turn, each answering twice.
+    let mut conns: Vec<_> = (0..6)
+        .map(|_| std::net::TcpStream::connect(&addr).expect("connect"))
+        .collect();
+    for _ in 0..2 {
+        for c in &mut conns {
+            assert_eq!(get_on(c, "/latest"), "HTTP/1.1 200 OK");
+        }
+    }
+    let names: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .expect("threads")
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+        .map(|n| n.trim().to_owned())
+        .filter(|n| n.starts_with("lockproof-http"))
+        .collect();
+    assert_eq!(names.len(), 3, "worker threads: {names:?}");
+    assert!(dir.join("serve.json").exists());
+
+    // SIGTERM with idle keep-alive connections open: the server closes them and exits 0.
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = server.child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "log serve did not stop within 20 s of SIGTERM"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status}: {}", server.stderr_text());
+    assert!(!dir.join("serve.json").exists(), "serve.json left behind");
 }

@@ -45,22 +45,6 @@ pub fn router(filler: Arc<Filler>, config: ServeConfig) -> Router {
         .layer(axum::middleware::from_fn_with_state(state, decorate))
 }
 
-/// Serves the mirror-mode router on `listener` until `shutdown` completes.
-///
-/// # Errors
-/// [`Error::Log`] if the server fails.
-pub async fn serve(
-    filler: Arc<Filler>,
-    listener: tokio::net::TcpListener,
-    config: ServeConfig,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> Result<(), Error> {
-    axum::serve(listener, router(filler, config))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|e| Error::Log(format!("serve: {e}")))
-}
-
 /// The lookup key of a sumdb lookup path, if `path` is one.
 fn lookup_key<'a>(path: &'a str, sumdb_prefix: &str) -> Option<&'a str> {
     let p = path.strip_prefix(sumdb_prefix).unwrap_or(path);

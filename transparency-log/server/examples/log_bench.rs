@@ -4,7 +4,10 @@
 //! log_bench fill   DIR N            create a log in DIR with N synthetic Go records
 //!                                   (also written to DIR.records for the Go reference server)
 //! log_bench append DIR M CLIENTS B  M more durable appends from CLIENTS threads, B per call
-//! log_bench serve  DIR ADDR         serve DIR over HTTP (no write token) until killed
+//! log_bench serve  DIR ADDR [W]     serve DIR over HTTP (no write token) until killed, as
+//!                                   `log serve` does: on W worker threads (default: the
+//!                                   CPUs it may use); W = `tokio` serves on one work-stealing
+//!                                   runtime instead (the server before worker threads)
 //! log_bench paths  DIR N OUT        write N lookup and N tile request paths for wrk
 //! log_bench lookups DIR BODY N    answer the batched lookup BODY (a request JSON file) N
 //!                                   times in-process, timed (no HTTP)
@@ -45,7 +48,7 @@ fn main() {
     match arg(1).as_str() {
         "fill" => fill(Path::new(&arg(2)), num(3)),
         "append" => append(Path::new(&arg(2)), num(3), num(4), num(5)),
-        "serve" => serve(Path::new(&arg(2)), &arg(3)),
+        "serve" => serve(Path::new(&arg(2)), &arg(3), args.get(4).map(String::as_str)),
         "requests" => requests(Path::new(&arg(2)), Path::new(&arg(3)), num(4)),
         "lookups" => lookups(Path::new(&arg(2)), Path::new(&arg(3)), num(4)),
         "paths" => paths(Path::new(&arg(2)), num(3), Path::new(&arg(4))),
@@ -154,23 +157,38 @@ fn append(dir: &Path, m: u64, clients: u64, batch: u64) {
     );
 }
 
-fn serve(dir: &Path, addr: &str) {
+fn serve(dir: &Path, addr: &str, workers: Option<&str>) {
     let log = Log::open(dir).expect("open");
-    let rt = tokio::runtime::Builder::new_multi_thread()
+    let config = lockproof_log::http::ServeConfig::default();
+    if workers == Some("tokio") {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
+            println!("serving http://{}", listener.local_addr().expect("addr"));
+            lockproof_log::http::serve(log, listener, config, std::future::pending())
+                .await
+                .expect("serve");
+        });
+        return;
+    }
+    let workers = match workers {
+        Some(n) => n.parse().expect("worker count"),
+        None => std::thread::available_parallelism().expect("CPU count"),
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
         println!("serving http://{}", listener.local_addr().expect("addr"));
-        lockproof_log::http::serve(
-            log,
-            listener,
-            lockproof_log::http::ServeConfig::default(),
-            std::future::pending(),
-        )
-        .await
-        .expect("serve");
+        let service = lockproof_log::http::service(log, config);
+        lockproof_log::http::serve_on_workers(service, listener, workers, std::future::pending())
+            .await
+            .expect("serve");
     });
 }
 

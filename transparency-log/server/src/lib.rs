@@ -22,10 +22,11 @@
 //!   read the B-tree; a log that outgrows the budget is served from the B-tree.
 //! - The sequencer (one thread) pools concurrent appends into batches and acknowledges a
 //!   record only after the checkpoint covering it is durable and published.
-//! - [`http::router`] serves the sumdb face (`/lookup`, `/latest`, `/tile/8/…`, also under
-//!   `/sumdb/<name>/`), the C2SP tlog-tiles face (`/checkpoint`, `/tile/<L>/<N>`,
-//!   `/tile/entries/<N>`), the lockproof JSON API (`/lockproof/v1/add`,
-//!   `/lockproof/v1/lookups`), `/healthz` and `/metrics`.
+//! - [`http::service`] (or, as an axum router, [`http::router`]) serves the sumdb face
+//!   (`/lookup`, `/latest`, `/tile/8/…`, also under `/sumdb/<name>/`), the C2SP tlog-tiles face
+//!   (`/checkpoint`, `/tile/<L>/<N>`, `/tile/entries/<N>`), the lockproof JSON API
+//!   (`/lockproof/v1/add`, `/lockproof/v1/lookups`), `/healthz` and `/metrics`;
+//!   [`http::serve_on_workers`] serves it with one single-threaded runtime per worker thread.
 //!
 //! # Example
 //! ```

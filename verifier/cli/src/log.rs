@@ -56,34 +56,7 @@ pub(crate) enum LogCommand {
     /// the log outgrows LOCKPROOF_LOG_MEMORY_INDEX_BYTES (default 1 GiB; 0 disables it).
     /// Full hash tiles that batched lookups prove through are kept expanded (64 MiB at most),
     /// and so are the few partial tiles at the right edge of the latest tree.
-    Serve {
-        /// The log directory.
-        #[arg(long)]
-        dir: PathBuf,
-        /// Address to listen on (`127.0.0.1:0` picks a free port; the bound URL is printed).
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        listen: String,
-        /// File holding the bearer token that authorises POST /lockproof/v1/add; without it
-        /// the server is read-only.
-        #[arg(long, value_name = "FILE")]
-        token_file: Option<PathBuf>,
-        /// Append one line per request (`<METHOD> <path> <status> <bytes>`) to this file.
-        #[arg(long, value_name = "FILE")]
-        access_log: Option<PathBuf>,
-        /// Mirror mode: fill lookup misses from these registries' published checksums
-        /// (comma-separated: crates, npm, pypi, go, gem).
-        #[arg(long, value_name = "ECOSYSTEMS")]
-        mirror: Option<String>,
-        /// Replace a mirror's default registry, NAME=URL (repeatable): crates=sparse+https://…,
-        /// npm=…, pypi=…, gem=…, go=<GOPROXY or file:// dir>, go-sumdb="<vkey> <url>".
-        #[arg(long, value_name = "NAME=URL", requires = "mirror")]
-        upstream: Vec<String>,
-        /// Submit every new checkpoint to this witness, "<vkey> <url>" (repeatable): a
-        /// cosignature/v1 witness key and its C2SP tlog-witness submission URL. Cosignatures
-        /// are served on /checkpoint.
-        #[arg(long, value_name = "VKEY URL")]
-        witness: Vec<String>,
-    },
+    Serve(ServeArgs),
     /// Log what lockfiles pin, as they pin it (trust on first use), for registries without an
     /// upstream; exit 1 if a lockfile disagrees with a record already logged.
     Import {
@@ -112,6 +85,41 @@ pub(crate) enum LogCommand {
     },
 }
 
+/// The options of `lockproof log serve`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ServeArgs {
+    /// The log directory.
+    #[arg(long)]
+    dir: PathBuf,
+    /// Address to listen on (`127.0.0.1:0` picks a free port; the bound URL is printed).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// File holding the bearer token that authorises POST /lockproof/v1/add; without it
+    /// the server is read-only.
+    #[arg(long, value_name = "FILE")]
+    token_file: Option<PathBuf>,
+    /// Append one line per request (`<METHOD> <path> <status> <bytes>`) to this file.
+    #[arg(long, value_name = "FILE")]
+    access_log: Option<PathBuf>,
+    /// Mirror mode: fill lookup misses from these registries' published checksums
+    /// (comma-separated: crates, npm, pypi, go, gem).
+    #[arg(long, value_name = "ECOSYSTEMS")]
+    mirror: Option<String>,
+    /// Replace a mirror's default registry, NAME=URL (repeatable): crates=sparse+https://…,
+    /// npm=…, pypi=…, gem=…, go=<GOPROXY or file:// dir>, go-sumdb="<vkey> <url>".
+    #[arg(long, value_name = "NAME=URL", requires = "mirror")]
+    upstream: Vec<String>,
+    /// Submit every new checkpoint to this witness, "<vkey> <url>" (repeatable): a
+    /// cosignature/v1 witness key and its C2SP tlog-witness submission URL. Cosignatures
+    /// are served on /checkpoint.
+    #[arg(long, value_name = "VKEY URL")]
+    witness: Vec<String>,
+    /// Worker threads serving HTTP connections (each connection stays on one worker);
+    /// default: the CPUs this process may run on.
+    #[arg(long, value_name = "N")]
+    workers: Option<std::num::NonZeroUsize>,
+}
+
 pub(crate) fn run(cmd: LogCommand) -> anyhow::Result<Outcome> {
     match cmd {
         LogCommand::Init {
@@ -124,23 +132,7 @@ pub(crate) fn run(cmd: LogCommand) -> anyhow::Result<Outcome> {
             records,
             token_file,
         } => add(&dir, &records, token_file.as_deref()),
-        LogCommand::Serve {
-            dir,
-            listen,
-            token_file,
-            access_log,
-            mirror,
-            upstream,
-            witness,
-        } => serve(
-            &dir,
-            &listen,
-            token_file.as_deref(),
-            access_log.as_deref(),
-            mirror.as_deref(),
-            &upstream,
-            &witness,
-        ),
+        LogCommand::Serve(args) => serve(&args),
         LogCommand::Import { dir, lockfiles } => crate::mirror::import(&dir, &lockfiles),
         LogCommand::Audit { dir } => run_audit(&dir),
         LogCommand::Status { dir, json } => status(&dir, json),
@@ -259,21 +251,16 @@ fn forward(dir: &Path, records: &[lockproof_tlog::Record], token: &str) -> anyho
     Ok(Outcome::Passed)
 }
 
-fn serve(
-    dir: &Path,
-    listen: &str,
-    token_file: Option<&Path>,
-    access_log: Option<&Path>,
-    mirror: Option<&str>,
-    upstream: &[String],
-    witnesses: &[String],
-) -> anyhow::Result<Outcome> {
-    let token = token_file.map(read_token).transpose()?;
-    let witnesses = witnesses
+fn serve(args: &ServeArgs) -> anyhow::Result<Outcome> {
+    let dir = &args.dir;
+    let listen = &args.listen;
+    let token = args.token_file.as_deref().map(read_token).transpose()?;
+    let witnesses = args
+        .witness
         .iter()
         .map(|w| lockproof_log::witness::Witness::parse(w).context("--witness"))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let access_log = match access_log {
+    let access_log = match &args.access_log {
         Some(path) => Some(std::sync::Arc::new(std::sync::Mutex::new(
             std::fs::OpenOptions::new()
                 .create(true)
@@ -284,7 +271,13 @@ fn serve(
         None => None,
     };
     let log = Log::open(dir).with_context(|| format!("opening {}", dir.display()))?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let workers = match args.workers {
+        Some(n) => n,
+        None => std::thread::available_parallelism().unwrap_or(std::num::NonZeroUsize::MIN),
+    };
+    // This runtime accepts connections and runs background work (witness submission); the
+    // requests themselves are served by `workers` threads of their own.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
@@ -317,8 +310,16 @@ fn serve(
             access_log,
             witnesses,
         };
-        let result =
-            crate::mirror::serve(log, listener, config, mirror, upstream, shutdown_signal()).await;
+        let result = crate::mirror::serve(
+            log,
+            listener,
+            config,
+            args.mirror.as_deref(),
+            &args.upstream,
+            workers,
+            shutdown_signal(),
+        )
+        .await;
         let _ = std::fs::remove_file(&serve_file);
         result.context("serving")
     })?;

@@ -12,6 +12,7 @@
 //! ([`root_certificates`]).
 
 use std::io::IsTerminal as _;
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -65,7 +66,7 @@ fn http() -> Http {
     })
 }
 
-/// Serves `log`: plain, or in mirror mode when `mirror` names ecosystems.
+/// Serves `log` on `workers` threads: plain, or in mirror mode when `mirror` names ecosystems.
 ///
 /// # Errors
 /// A bad `--mirror`/`--upstream` value, or the server failing.
@@ -75,13 +76,15 @@ pub(crate) async fn serve(
     config: ServeConfig,
     mirror: Option<&str>,
     upstream: &[String],
+    workers: NonZeroUsize,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let Some(mirror) = mirror else {
         if !upstream.is_empty() {
             bail!("--upstream needs --mirror");
         }
-        return lockproof_log::http::serve(log, listener, config, shutdown)
+        let service = lockproof_log::http::service(log, config);
+        return lockproof_log::http::serve_on_workers(service, listener, workers, shutdown)
             .await
             .context("serving");
     };
@@ -92,7 +95,8 @@ pub(crate) async fn serve(
         upstreams.names().join(", ")
     );
     let filler = Arc::new(Filler::new(log, upstreams, FillerConfig::default()));
-    lockproof_mirror::http::serve(filler, listener, config, shutdown)
+    let router = lockproof_mirror::http::router(filler, config);
+    lockproof_log::http::serve_on_workers(router, listener, workers, shutdown)
         .await
         .context("serving")
 }

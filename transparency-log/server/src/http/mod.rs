@@ -20,13 +20,18 @@
 //! | `GET /healthz`, `GET /metrics` | ops |
 
 pub mod api;
+mod workers;
 
+pub use workers::serve_on_workers;
+
+use std::convert::Infallible;
 use std::io::Write as _;
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use lockproof_tlog::{RecordKey, Tile, TileLevel};
@@ -67,7 +72,6 @@ impl std::fmt::Debug for ServeConfig {
 }
 
 /// Shared state of the HTTP handlers.
-#[derive(Clone)]
 pub(crate) struct AppState {
     pub(crate) log: Log,
     pub(crate) token_hash: Option<[u8; 32]>,
@@ -76,14 +80,84 @@ pub(crate) struct AppState {
     pub(crate) witnessing: Arc<Witnessing>,
 }
 
-/// Builds the router for `log`.
+/// Builds the router for `log`: [`service`] as an axum [`Router`], for embedding and for
+/// layering middleware (the mirror mode does).
 ///
 /// Also starts loading the log's key index into memory on a background thread
 /// ([`Log::load_memory_index`]); lookups are served from the on-disk index until it is done.
 pub fn router(log: Log, config: ServeConfig) -> Router {
-    Router::new()
-        .fallback(dispatch)
-        .with_state(app_state(log, config))
+    Router::new().fallback_service(service(log, config))
+}
+
+/// The log's HTTP faces as a bare tower service, the cheapest way to serve them (no routing
+/// layer: [`LogService`] routes every request itself). Starts loading the key index into
+/// memory, like [`router`].
+pub fn service(log: Log, config: ServeConfig) -> LogService {
+    LogService(Arc::new(app_state(log, config)))
+}
+
+/// Every face of one log (see the [module docs](self)) as a [`tower_service::Service`]; cheap
+/// to clone. A GET is answered synchronously, in `call`; only POSTs (appends, batched lookups)
+/// return a pending future.
+#[derive(Clone)]
+pub struct LogService(Arc<AppState>);
+
+impl tower_service::Service<Request> for LogService {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Answer;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request) -> Answer {
+        if req.method() == Method::POST {
+            let state = Arc::clone(&self.0);
+            return Answer(Some(AnswerState::Pending(Box::pin(async move {
+                let path = req.uri().path().to_owned();
+                let response = post(&state, req, &path).await;
+                finish(&state, &Method::POST, &path, response)
+            }))));
+        }
+        let response = get(&self.0, req.method(), req.uri().path());
+        Answer(Some(AnswerState::Ready(finish(
+            &self.0,
+            req.method(),
+            req.uri().path(),
+            response,
+        ))))
+    }
+}
+
+/// The future of a [`LogService`] call.
+pub struct Answer(Option<AnswerState>);
+
+enum AnswerState {
+    Ready(Response),
+    Pending(std::pin::Pin<Box<dyn Future<Output = Response> + Send>>),
+}
+
+impl Future for Answer {
+    type Output = Result<Response, Infallible>;
+
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.0.take() {
+            Some(AnswerState::Ready(r)) => Poll::Ready(Ok(r)),
+            Some(AnswerState::Pending(mut f)) => match f.as_mut().poll(cx) {
+                Poll::Ready(r) => Poll::Ready(Ok(r)),
+                Poll::Pending => {
+                    self.0 = Some(AnswerState::Pending(f));
+                    Poll::Pending
+                }
+            },
+            // Polled after completion: never by hyper; answer like an internal error.
+            None => Poll::Ready(Ok(text_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error",
+            ))),
+        }
+    }
 }
 
 /// The handlers' state for `log`; starts loading its key index into memory.
@@ -109,7 +183,8 @@ fn app_state(log: Log, config: ServeConfig) -> AppState {
     }
 }
 
-/// Serves `log` on `listener` until `shutdown` completes.
+/// Serves `log` on `listener`, on the calling runtime, until `shutdown` completes: for
+/// embedding a log server (tests do). `lockproof log serve` uses [`serve_on_workers`].
 ///
 /// # Errors
 /// [`Error::Io`] if the server fails.
@@ -119,7 +194,8 @@ pub async fn serve(
     config: ServeConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
-    axum::serve(listener, router(log, config))
+    use axum::ServiceExt as _;
+    axum::serve(listener, service(log, config).into_make_service())
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(|e| Error::io("serve", "", e))
@@ -159,13 +235,10 @@ fn face_of(path: &str) -> &'static str {
     }
 }
 
-async fn dispatch(State(state): State<AppState>, req: Request) -> Response {
-    let path = req.uri().path().to_owned();
-    let method = req.method().clone();
-    let face = face_of(&path);
-    let response = route(&state, req, &path).await;
+/// Counts `response` in the metrics and the access log, and returns it.
+fn finish(state: &AppState, method: &Method, path: &str, response: Response) -> Response {
     let status = response.status().as_u16();
-    state.log.metrics().record_request(face, status);
+    state.log.metrics().record_request(face_of(path), status);
     if let Some(log) = &state.access_log {
         let len = axum::body::HttpBody::size_hint(response.body())
             .exact()
@@ -180,17 +253,18 @@ async fn dispatch(State(state): State<AppState>, req: Request) -> Response {
     response
 }
 
-async fn route(state: &AppState, req: Request, path: &str) -> Response {
+async fn post(state: &AppState, req: Request, path: &str) -> Response {
+    match path {
+        "/lockproof/v1/add" => api::add(state, req).await,
+        "/lockproof/v1/lookups" => api::lookups(state, req).await,
+        _ if path.len() > MAX_PATH_LEN => text_error(StatusCode::NOT_FOUND, "path too long"),
+        _ => text_error(StatusCode::NOT_FOUND, "not found"),
+    }
+}
+
+fn get(state: &AppState, method: &Method, path: &str) -> Response {
     if path.len() > MAX_PATH_LEN {
         return text_error(StatusCode::NOT_FOUND, "path too long");
-    }
-    let method = req.method().clone();
-    if method == Method::POST {
-        return match path {
-            "/lockproof/v1/add" => api::add(state, req).await,
-            "/lockproof/v1/lookups" => api::lookups(state, req).await,
-            _ => text_error(StatusCode::NOT_FOUND, "not found"),
-        };
     }
     if method != Method::GET && method != Method::HEAD {
         return text_error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
