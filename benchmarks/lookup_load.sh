@@ -7,7 +7,8 @@
 #     full level-0 hash tiles;
 #   * pinned: the server under test on CPU 0, the load generator on CPU 1, so that the
 #     generator never takes CPU from the server (the Go reference then runs with
-#     GOMAXPROCS = 1, ours with one tokio worker);
+#     GOMAXPROCS = 1, ours with one worker thread: `log serve` sizes both by the CPUs it may
+#     use);
 #   * shared (SHARED=1): both float over every CPU, as a busy host would have them;
 #   * h2load (HTTP/1.1, 32 connections, one request in flight per connection, the URI list
 #     in order), 3 s of warm-up, then 6 s measured; p50/p99 from its per-request log.
