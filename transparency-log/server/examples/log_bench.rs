@@ -160,35 +160,28 @@ fn append(dir: &Path, m: u64, clients: u64, batch: u64) {
 fn serve(dir: &Path, addr: &str, workers: Option<&str>) {
     let log = Log::open(dir).expect("open");
     let config = lockproof_log::http::ServeConfig::default();
-    if workers == Some("tokio") {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
-            println!("serving http://{}", listener.local_addr().expect("addr"));
-            lockproof_log::http::serve(log, listener, config, std::future::pending())
-                .await
-                .expect("serve");
-        });
-        return;
-    }
-    let workers = match workers {
-        Some(n) => n.parse().expect("worker count"),
-        None => std::thread::available_parallelism().expect("CPU count"),
+    let work_stealing = workers == Some("tokio");
+    let mut runtime = if work_stealing {
+        tokio::runtime::Builder::new_multi_thread()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
     };
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = runtime.enable_all().build().expect("runtime");
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
         println!("serving http://{}", listener.local_addr().expect("addr"));
-        let service = lockproof_log::http::service(log, config);
-        lockproof_log::http::serve_on_workers(service, listener, workers, std::future::pending())
-            .await
-            .expect("serve");
+        let forever = std::future::pending();
+        let served = if work_stealing {
+            lockproof_log::http::serve(log, listener, config, forever).await
+        } else {
+            let workers = match workers {
+                Some(n) => n.parse().expect("worker count"),
+                None => std::thread::available_parallelism().expect("CPU count"),
+            };
+            let service = lockproof_log::http::service(log, config);
+            lockproof_log::http::serve_on_workers(service, listener, workers, forever).await
+        };
+        served.expect("serve");
     });
 }
 

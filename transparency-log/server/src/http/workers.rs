@@ -8,7 +8,13 @@
 //! one acceptor hands accepted sockets to the workers in turn, and each worker runs a
 //! current-thread runtime that serves its connections with a clone of the same service (a
 //! [`super::LogService`], or any axum [`Router`](axum::Router)). Measured in
-//! `benchmarks/server.md` ("Worker threads").
+//! `benchmarks/server.md` ("worker threads and a bare service").
+//!
+//! What this gives up: a connection never moves. An HTTP/1.1 connection is served one request
+//! at a time on any runtime, so no single client loses anything, but a worker that holds more
+//! busy connections than the others is not relieved by its idle siblings, and a handler that
+//! blocks (a tile read from a cold disk; page-cache hits in practice) delays only, but all of,
+//! its own worker's connections.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
