@@ -40,7 +40,8 @@ use crate::Error;
 /// `tokio::task::block_in_place`, which a current-thread runtime refuses.
 ///
 /// # Errors
-/// [`Error::Io`] if a worker thread or its runtime cannot be started, or a worker fails.
+/// [`Error::Io`] if a worker thread or its runtime cannot be started, or a worker fails; the
+/// others are then shut down too.
 pub async fn serve_on_workers<S>(
     service: S,
     mut listener: tokio::net::TcpListener,
@@ -81,8 +82,12 @@ where
             (stream, peer) = Listener::accept(&mut listener) => {
                 // A stream that cannot leave this runtime is dropped, which closes it.
                 if let Ok(stream) = stream.into_std() {
-                    // A worker whose channel is closed has stopped; its error is reported below.
-                    let _ = senders[next].send((stream, peer));
+                    // A worker whose channel is closed has stopped (it could not start its
+                    // runtime, or it panicked): stop them all and report why, rather than
+                    // close every Nth connection from now on.
+                    if senders[next].send((stream, peer)).is_err() {
+                        break;
+                    }
                     next = (next + 1) % senders.len();
                 }
             }
