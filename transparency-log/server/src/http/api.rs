@@ -349,10 +349,12 @@ pub(crate) async fn lookups(state: &AppState, req: Request) -> Response {
     let answer = tokio::task::spawn_blocking(move || answer_lookups(&log, &parsed)).await;
     match answer {
         Ok(Ok(mut resp)) => {
-            let snapshot = state.log.checkpoint();
-            if !state.witnessing.is_empty() && resp.checkpoint.as_bytes() == snapshot.note {
-                let c2sp = state.witnessing.cosigned_checkpoint(&snapshot);
-                resp.cosigned = String::from_utf8(c2sp).ok();
+            if !state.witnessing.is_empty() {
+                let snapshot = state.log.checkpoint();
+                if resp.checkpoint.as_bytes() == snapshot.note {
+                    let c2sp = state.witnessing.cosigned_checkpoint(&snapshot);
+                    resp.cosigned = String::from_utf8(c2sp).ok();
+                }
             }
             json_response(StatusCode::OK, &resp)
         }

@@ -114,49 +114,44 @@ impl tower_service::Service<Request> for LogService {
     fn call(&mut self, req: Request) -> Answer {
         if req.method() == Method::POST {
             let state = Arc::clone(&self.0);
-            return Answer(Some(AnswerState::Pending(Box::pin(async move {
+            return Answer(AnswerState::Pending(Box::pin(async move {
                 let path = req.uri().path().to_owned();
                 let response = post(&state, req, &path).await;
                 finish(&state, &Method::POST, &path, response)
-            }))));
+            })));
         }
-        let response = get(&self.0, req.method(), req.uri().path());
-        Answer(Some(AnswerState::Ready(finish(
-            &self.0,
-            req.method(),
-            req.uri().path(),
-            response,
-        ))))
+        let (method, path) = (req.method(), req.uri().path());
+        let response = finish(&self.0, method, path, get(&self.0, method, path));
+        Answer(AnswerState::Ready(Some(response)))
     }
 }
 
 /// The future of a [`LogService`] call.
-pub struct Answer(Option<AnswerState>);
+pub struct Answer(AnswerState);
 
+/// A GET's response, already made (taken when polled), or a POST's handler under way.
 enum AnswerState {
-    Ready(Response),
+    Ready(Option<Response>),
     Pending(std::pin::Pin<Box<dyn Future<Output = Response> + Send>>),
 }
 
 impl Future for Answer {
     type Output = Result<Response, Infallible>;
 
-    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.0.take() {
-            Some(AnswerState::Ready(r)) => Poll::Ready(Ok(r)),
-            Some(AnswerState::Pending(mut f)) => match f.as_mut().poll(cx) {
-                Poll::Ready(r) => Poll::Ready(Ok(r)),
-                Poll::Pending => {
-                    self.0 = Some(AnswerState::Pending(f));
-                    Poll::Pending
-                }
-            },
-            // Polled after completion: never by hyper; answer like an internal error.
-            None => Poll::Ready(Ok(text_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal error",
-            ))),
-        }
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let state = &mut self.get_mut().0;
+        let response = match state {
+            AnswerState::Ready(response) => response.take(),
+            AnswerState::Pending(handler) => {
+                let response = std::task::ready!(handler.as_mut().poll(cx));
+                *state = AnswerState::Ready(None);
+                Some(response)
+            }
+        };
+        // Polled again after completion (hyper never does): answer like an internal error.
+        Poll::Ready(Ok(response.unwrap_or_else(|| {
+            text_error(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+        })))
     }
 }
 
