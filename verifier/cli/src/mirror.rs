@@ -20,7 +20,7 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 use lockproof_lockfile::{Ecosystem, Entry};
 use lockproof_log::Log;
-use lockproof_log::http::ServeConfig;
+use lockproof_log::http::{ServeConfig, serve_on_workers};
 use lockproof_mirror::embedded::{default_log_dir, fill_keys, open_embedded};
 use lockproof_mirror::import::import_entries;
 use lockproof_mirror::{
@@ -69,7 +69,7 @@ fn http() -> Http {
 /// Serves `log` on `workers` threads: plain, or in mirror mode when `mirror` names ecosystems.
 ///
 /// # Errors
-/// A bad `--mirror`/`--upstream` value, or the server failing.
+/// A bad `--mirror`/`--upstream` value, or the server failing (the caller adds "serving").
 pub(crate) async fn serve(
     log: Log,
     listener: tokio::net::TcpListener,
@@ -84,9 +84,7 @@ pub(crate) async fn serve(
             bail!("--upstream needs --mirror");
         }
         let service = lockproof_log::http::service(log, config);
-        return lockproof_log::http::serve_on_workers(service, listener, workers, shutdown)
-            .await
-            .context("serving");
+        return Ok(serve_on_workers(service, listener, workers, shutdown).await?);
     };
     let upstreams =
         Upstreams::from_flags(mirror, upstream, &http()).context("--mirror / --upstream")?;
@@ -96,9 +94,7 @@ pub(crate) async fn serve(
     );
     let filler = Arc::new(Filler::new(log, upstreams, FillerConfig::default()));
     let router = lockproof_mirror::http::router(filler, config);
-    lockproof_log::http::serve_on_workers(router, listener, workers, shutdown)
-        .await
-        .context("serving")
+    Ok(serve_on_workers(router, listener, workers, shutdown).await?)
 }
 
 /// `lockproof log import --dir DIR LOCKFILE…`. Exit 1 when a lockfile disagrees with what the
